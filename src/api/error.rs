@@ -1,0 +1,84 @@
+//! What can go wrong talking to the service, with everything a user needs to act on it.
+
+use std::fmt;
+
+/// A failed request. Every variant names the endpoint it was sent to.
+#[derive(Debug, Clone)]
+pub enum ApiError {
+    /// The service answered with an error status.
+    Status {
+        endpoint: String,
+        status: u16,
+        code: Option<String>,
+        message: String,
+        request_id: Option<String>,
+    },
+    /// The request may or may not have been carried out: the answer was lost.
+    Ambiguous { endpoint: String, cause: String },
+    /// The request was not carried out (connection refused, bad URL, …).
+    Transport { endpoint: String, cause: String },
+    /// The service answered with something this client cannot read.
+    Decode { endpoint: String, cause: String },
+    /// Local trouble while preparing the request (for example reading a file).
+    Local { endpoint: String, cause: String },
+}
+
+impl ApiError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Status { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// True for a 409 `NAME_CONFLICT` (or any 409 on a create).
+    pub fn is_conflict(&self) -> bool {
+        self.status() == Some(409)
+    }
+
+    /// True when the outcome is unknown: the request may have been carried out.
+    pub fn is_ambiguous(&self) -> bool {
+        matches!(self, ApiError::Ambiguous { .. })
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Status {
+                endpoint,
+                status,
+                code,
+                message,
+                request_id,
+            } => {
+                write!(f, "{endpoint} answered {status}")?;
+                if let Some(code) = code {
+                    write!(f, " {code}")?;
+                }
+                write!(f, ": {message}")?;
+                if let Some(id) = request_id {
+                    write!(f, " (request id {id})")?;
+                }
+                Ok(())
+            }
+            ApiError::Ambiguous { endpoint, cause } => {
+                write!(f, "{endpoint}: the answer was lost ({cause})")
+            }
+            ApiError::Transport { endpoint, cause } => write!(f, "{endpoint}: {cause}"),
+            ApiError::Decode { endpoint, cause } => {
+                write!(f, "{endpoint}: unexpected answer: {cause}")
+            }
+            ApiError::Local { endpoint, cause } => write!(f, "{endpoint}: {cause}"),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}

@@ -1,0 +1,188 @@
+//! The command line: argument definitions (clap derive) and dispatch to [`crate::commands`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::commands;
+
+/// Publish local folders to ScaiDrive shares, with links, from a YAML manifest.
+///
+/// `scaidrive-apply MANIFEST` is the same as `scaidrive-apply apply MANIFEST`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "scaidrive-apply",
+    version,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub apply: Option<ApplyArgs>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Make the shares look like the manifest says (the default command).
+    Apply(ApplyArgs),
+    /// Show what `apply` would change, without changing anything.
+    Plan(PlanArgs),
+    /// Check a manifest without contacting the service.
+    Validate(ValidateArgs),
+    /// Say whether a local path is published, and which rule decided.
+    Explain(ExplainArgs),
+    /// Print the JSON Schema of the manifest format.
+    Schema,
+    /// Run the built-in local ScaiDrive server.
+    Serve(ServeArgs),
+}
+
+/// Where the service is and how to authenticate.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectArgs {
+    /// Run against the built-in local server, keeping its data in --local-data.
+    #[arg(long, conflicts_with_all = ["url", "token"])]
+    pub local: bool,
+
+    /// Data folder of the built-in local server used by --local [default: .scaidrive-local
+    /// beside the manifest].
+    #[arg(long, value_name = "DIR", requires = "local")]
+    pub local_data: Option<PathBuf>,
+
+    /// Base URL of the ScaiDrive service.
+    #[arg(long, env = "SCAIDRIVE_URL", value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Access token (a service token or an access token).
+    #[arg(
+        long,
+        env = "SCAIDRIVE_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: Option<String>,
+
+    /// Refresh token, used to get a new access token when the current one expires.
+    #[arg(
+        long,
+        env = "SCAIDRIVE_REFRESH_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub refresh_token: Option<String>,
+}
+
+/// Options shared by `apply` and `plan`.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// The manifest (or, for `apply`, a plan file saved by `plan --out`).
+    #[arg(value_name = "MANIFEST")]
+    pub manifest: PathBuf,
+
+    /// Concurrent requests [default: the manifest's settings.jobs, else 8].
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Machine-readable output on stdout (NDJSON events for apply, a plan document for plan).
+    #[arg(long)]
+    pub json: bool,
+
+    /// More detail (repeat for more).
+    #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Only errors and the final result.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// State database [default: .scaidrive-state.db beside the manifest].
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Stop launching tasks at the first failure.
+    #[arg(long)]
+    pub fail_fast: bool,
+
+    /// Write the links and ids that were published as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub outputs: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Save the plan to FILE, for `apply FILE` to execute exactly.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Exit 0 when there is nothing to do, 2 when there are changes, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ValidateArgs {
+    /// The manifest to check.
+    #[arg(value_name = "MANIFEST")]
+    pub manifest: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExplainArgs {
+    /// The manifest whose rules apply.
+    #[arg(value_name = "MANIFEST")]
+    pub manifest: PathBuf,
+
+    /// A local path, relative to the current folder or absolute.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Folder for the server's database and file bytes (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+
+    /// Address to listen on (loopback only unless you know what you do).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8787")]
+    pub addr: SocketAddr,
+}
+
+/// Parses the command line, runs the command and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                crate::exit::USAGE
+            } else {
+                crate::exit::SUCCESS
+            };
+        }
+    };
+    let command = match (cli.command, cli.apply) {
+        (Some(command), _) => command,
+        (None, Some(apply)) => Command::Apply(apply),
+        (None, None) => {
+            let _ = <Cli as clap::CommandFactory>::command().print_help();
+            return crate::exit::USAGE;
+        }
+    };
+    commands::run(command)
+}

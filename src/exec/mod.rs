@@ -1,0 +1,108 @@
+//! The executor: runs a plan's DAG with bounded concurrency.
+//!
+//! One coordinator owns the readiness bookkeeping ([`crate::plan::dag::Ready`]), the summary
+//! and the reporter; workers are spawned tasks that send their result back when they end. At
+//! most `jobs` tasks run at once, and the API client separately bounds requests in flight to
+//! `jobs` (a large file's chunks run in parallel inside that bound). A failed task skips only
+//! what depends on it; `--fail-fast` stops launching at the first failure. Ctrl-C stops
+//! launching, lets running tasks finish (each request ends or times out), and reports.
+
+mod runtime;
+mod tasks;
+mod upload;
+
+pub use runtime::Runtime;
+
+use std::sync::Arc;
+
+use tokio::task::JoinSet;
+
+use crate::plan::Action;
+use crate::plan::dag::Ready;
+use crate::report::Event;
+use crate::report::summary::Summary;
+use tasks::Done;
+
+/// How a run ended.
+pub struct Outcome {
+    pub summary: Summary,
+}
+
+/// Runs every task of the plan in `runtime`.
+pub async fn execute(runtime: Arc<Runtime>, fail_fast: bool) -> Outcome {
+    let plan = runtime.plan.clone();
+    let reporter = runtime.reporter.clone();
+    let after: Vec<Vec<usize>> = plan.tasks.iter().map(|t| t.after.clone()).collect();
+    let mut ready = Ready::new(&after);
+    let mut running = JoinSet::new();
+    let mut summary = Summary::default();
+    let mut stop = false;
+    let bytes = plan.tasks.iter().map(|t| t.action.bytes()).sum();
+    reporter.event(Event::Started {
+        tasks: plan.tasks.len(),
+        bytes,
+    });
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    loop {
+        while !stop && running.len() < runtime.jobs {
+            let Some(id) = ready.next() else { break };
+            reporter.event(Event::TaskStarted {
+                task: &plan.tasks[id],
+            });
+            let rt = runtime.clone();
+            running.spawn(async move { (id, tasks::run(&rt, id).await) });
+        }
+        if running.is_empty() {
+            break;
+        }
+        tokio::select! {
+            _ = &mut ctrl_c, if !summary.interrupted => {
+                summary.interrupted = true;
+                stop = true;
+                reporter.event(Event::Interrupted);
+            }
+            Some(joined) = running.join_next() => {
+                let (id, result) = joined.expect("task panicked");
+                let task = &plan.tasks[id];
+                match result {
+                    Ok(done) => {
+                        count(&mut summary, &task.action, &done);
+                        reporter.event(Event::TaskDone { task, detail: &done.detail });
+                        ready.done(id);
+                    }
+                    Err(error) => {
+                        summary.failed += 1;
+                        reporter.event(Event::TaskFailed { task, error: &error });
+                        for skipped in ready.failed(id) {
+                            summary.skipped += 1;
+                            let task = &plan.tasks[skipped];
+                            reporter.event(Event::TaskSkipped { task, because: id });
+                        }
+                        stop |= fail_fast;
+                    }
+                }
+            }
+        }
+    }
+    summary.unchanged = plan.publishes.iter().map(|p| p.unchanged).sum();
+    summary.links = runtime.link_outputs();
+    Outcome { summary }
+}
+
+fn count(summary: &mut Summary, action: &Action, done: &Done) {
+    match action {
+        Action::CreateFolder { .. } => summary.folders_created += 1,
+        Action::Upload { .. } => {
+            summary.files_uploaded += 1;
+            summary.bytes_uploaded += done.bytes;
+        }
+        Action::Replace { .. } => {
+            summary.files_replaced += 1;
+            summary.bytes_uploaded += done.bytes;
+        }
+        Action::Delete { .. } => summary.deleted += 1,
+        Action::CreateLink { .. } => summary.links_created += 1,
+        Action::UpdateLink { .. } => summary.links_updated += 1,
+    }
+}

@@ -1,0 +1,6 @@
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let code = scaidrive_apply::cli::main();
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}

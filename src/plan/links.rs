@@ -1,0 +1,244 @@
+//! Planning links: find each declared link among the target's active links, and decide
+//! whether to keep it, update it or create it.
+//!
+//! The service has no uniqueness on links, so a link's identity is (resource, link type,
+//! custom name). Passwords cannot be read back: a link that has one keeps it unless the
+//! manifest asks to rotate it. `expires_in_days` applies only when a link is created; an
+//! absolute `expires_at` is reconciled on every run.
+
+use serde_json::{Value, json};
+
+use super::build::{Scope, Tasks, created_id};
+use super::{Action, FolderRef, KeptLink};
+use crate::api::{ApiError, Client, RemoteLink};
+use crate::manifest::{LinkOptions, LinkTarget, LinkType, Manifest};
+
+pub(super) async fn plan_links(
+    manifest: &Manifest,
+    scopes: &[Scope<'_>],
+    client: &Client,
+    tasks: &mut Tasks,
+    problems: &mut Vec<String>,
+) -> Result<Vec<KeptLink>, ApiError> {
+    let mut kept = Vec::new();
+    for (index, link) in manifest.links.iter().enumerate() {
+        let Some((scope_index, rel)) = find_target(manifest, scopes, &link.target) else {
+            problems.push(format!(
+                "link `{}`: its target is not a folder any publish entry creates; point \
+                 `target` at a publish name or at a published folder",
+                link.name
+            ));
+            continue;
+        };
+        let scope = &scopes[scope_index];
+        let Some(folder) = scope.folders.get(&rel).cloned() else {
+            problems.push(format!(
+                "link `{}`: {} is not among the published folders",
+                link.name,
+                scope.remote_path(&rel)
+            ));
+            continue;
+        };
+        let prefix = scope.remote_path(&rel);
+        let after: Vec<usize> = tasks
+            .list
+            .iter()
+            .filter(|t| t.publish == scope_index && !matches!(t.action, Action::Delete { .. }))
+            .filter(|t| {
+                t.path == prefix || t.path.starts_with(&format!("{prefix}/")) || prefix == "/"
+            })
+            .map(|t| t.id)
+            .chain(created_id(&folder))
+            .collect();
+        let existing = match &folder {
+            FolderRef::Existing(id) => {
+                let resource = id.clone().unwrap_or_else(|| scope.share_id.clone());
+                let links = client.links_of(&scope.share_id, &resource).await?.links;
+                find_match(&links, &link.options)
+            }
+            FolderRef::Created(_) => None,
+        };
+        match existing {
+            None => {
+                let action = Action::CreateLink {
+                    link: index,
+                    target: folder,
+                };
+                tasks.push(scope_index, prefix, action, "new link", after);
+            }
+            Some(remote) => {
+                let fields = changed_fields(&link.options, &remote);
+                if fields.is_empty() {
+                    kept.push(KeptLink {
+                        link: index,
+                        name: link.name.clone(),
+                        url: remote.url.clone(),
+                        link_id: remote.id.clone(),
+                    });
+                } else {
+                    let reason = format!("changed: {}", fields.join(", "));
+                    let action = Action::UpdateLink {
+                        link: index,
+                        link_id: remote.id,
+                        fields,
+                    };
+                    tasks.push(scope_index, prefix, action, &reason, after);
+                }
+            }
+        }
+    }
+    Ok(kept)
+}
+
+/// The publish (by scope index) and relative folder a link points at.
+fn find_target(
+    manifest: &Manifest,
+    scopes: &[Scope],
+    target: &LinkTarget,
+) -> Option<(usize, String)> {
+    match target {
+        LinkTarget::Publish(name) => {
+            let publish = manifest.publish.iter().find(|p| &p.name == name)?;
+            let i = scopes
+                .iter()
+                .position(|s| std::ptr::eq(s.publish, publish))?;
+            Some((i, String::new()))
+        }
+        LinkTarget::Folder(path) => {
+            let wanted: Vec<&str> = path.segments();
+            scopes.iter().enumerate().find_map(|(i, s)| {
+                let same_share = s.publish.to.share == path.share || s.share_id == path.share;
+                let base = s.publish.to.segments();
+                let below = wanted.len() >= base.len() && wanted[..base.len()] == base[..];
+                (same_share && below).then(|| (i, wanted[base.len()..].join("/")))
+            })
+        }
+    }
+}
+
+fn link_type(options: &LinkOptions) -> LinkType {
+    options.link_type.unwrap_or(LinkType::Download)
+}
+
+fn find_match(links: &[RemoteLink], options: &LinkOptions) -> Option<RemoteLink> {
+    links
+        .iter()
+        .filter(|l| l.status.as_deref().is_none_or(|s| s == "active"))
+        .find(|l| {
+            l.link_type == link_type(options).as_api() && l.custom_name == options.custom_name
+        })
+        .cloned()
+}
+
+/// The settings the manifest declares, as API fields (without the password).
+fn declared(options: &LinkOptions) -> Vec<(&'static str, Value)> {
+    let mut out = Vec::new();
+    let mut put = |key, value: Option<Value>| {
+        if let Some(v) = value {
+            out.push((key, v));
+        }
+    };
+    put("expires_at", options.expires_at.clone().map(Value::from));
+    put("max_downloads", options.max_downloads.map(Value::from));
+    put("max_views", options.max_views.map(Value::from));
+    put("allowed_ips", options.allowed_ips.clone().map(Value::from));
+    put(
+        "allowed_emails",
+        options.allowed_emails.clone().map(Value::from),
+    );
+    put("require_email", options.require_email.map(Value::from));
+    put(
+        "custom_message",
+        options.custom_message.clone().map(Value::from),
+    );
+    put(
+        "show_download_button",
+        options.show_download_button.map(Value::from),
+    );
+    put("allow_preview", options.allow_preview.map(Value::from));
+    put(
+        "notify_on_access",
+        options.notify_on_access.map(Value::from),
+    );
+    put(
+        "notify_on_download",
+        options.notify_on_download.map(Value::from),
+    );
+    put(
+        "notification_email",
+        options.notification_email.clone().map(Value::from),
+    );
+    out
+}
+
+/// Fields whose remote value differs from the manifest.
+fn changed_fields(options: &LinkOptions, remote: &RemoteLink) -> Vec<String> {
+    let actual = serde_json::to_value(remote).unwrap_or_default();
+    let mut fields: Vec<String> = declared(options)
+        .into_iter()
+        .filter(|(key, want)| !same_value(key, want, &actual[*key]))
+        .map(|(key, _)| key.to_string())
+        .collect();
+    if options.rotate_password || options.password.is_some() != remote.password_required {
+        fields.push("password".to_string());
+    }
+    fields
+}
+
+fn same_value(key: &str, want: &Value, have: &Value) -> bool {
+    if key == "expires_at" {
+        let parse = |v: &Value| {
+            v.as_str().and_then(|s| {
+                time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+            })
+        };
+        return parse(want).is_some() && parse(want) == parse(have);
+    }
+    want == have
+}
+
+/// The body of a link create.
+pub fn create_body(options: &LinkOptions, share_id: &str, resource: Option<&str>) -> Value {
+    let mut body = json!({
+        "resource_type": if resource.is_some() { "folder" } else { "share" },
+        "resource_id": resource.unwrap_or(share_id),
+        "share_id": share_id,
+        "link_type": link_type(options).as_api(),
+    });
+    for (key, value) in declared(options) {
+        body[key] = value;
+    }
+    if let Some(days) = options.expires_in_days {
+        body["expires_in_days"] = days.into();
+    }
+    if let Some(name) = &options.custom_name {
+        body["custom_name"] = name.clone().into();
+    }
+    if let Some(password) = &options.password {
+        body["password"] = password.expose().into();
+    }
+    body
+}
+
+/// The body of a link update carrying `fields`.
+pub fn update_body(options: &LinkOptions, fields: &[String]) -> Value {
+    let mut body = json!({});
+    for (key, value) in declared(options) {
+        if fields.iter().any(|f| f == key) {
+            body[key] = value;
+        }
+    }
+    if fields.iter().any(|f| f == "password") {
+        body["password"] = options
+            .password
+            .as_ref()
+            .map(|p| p.expose().to_string())
+            .into();
+    }
+    body
+}
+
+/// Finds, among `links`, the one a create with `options` would have made.
+pub fn adopt(links: &[RemoteLink], options: &LinkOptions) -> Option<RemoteLink> {
+    find_match(links, options)
+}

@@ -1,0 +1,142 @@
+//! Human progress on stderr: a live bar on a terminal, a plain line every few seconds in CI.
+
+use std::io::IsTerminal;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{Event, Reporter, describe};
+
+/// How often a plain progress line is written when stderr is not a terminal.
+const PLAIN_INTERVAL: Duration = Duration::from_secs(10);
+
+pub struct Human {
+    verbosity: i8,
+    bar: Option<ProgressBar>,
+    started: Instant,
+    total_tasks: AtomicU64,
+    total_bytes: AtomicU64,
+    done_tasks: AtomicU64,
+    sent_bytes: AtomicU64,
+    last_line: Mutex<Instant>,
+}
+
+impl Human {
+    /// `verbosity`: -1 quiet, 0 normal, 1+ every task.
+    pub fn new(verbosity: i8) -> Human {
+        let live = std::io::stderr().is_terminal() && verbosity >= 0;
+        let bar = live.then(|| {
+            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bar:30} {bytes}/{total_bytes} \
+                     {bytes_per_sec} ETA {eta} {msg}",
+                )
+                .expect("valid template"),
+            );
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        Human {
+            verbosity,
+            bar,
+            started: Instant::now(),
+            total_tasks: AtomicU64::new(0),
+            total_bytes: AtomicU64::new(0),
+            done_tasks: AtomicU64::new(0),
+            sent_bytes: AtomicU64::new(0),
+            last_line: Mutex::new(Instant::now()),
+        }
+    }
+
+    fn say(&self, line: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn tick(&self) {
+        let done = self.done_tasks.load(Ordering::Relaxed);
+        let total = self.total_tasks.load(Ordering::Relaxed);
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("{done}/{total} tasks"));
+            return;
+        }
+        let mut last = self.last_line.lock().expect("progress lock");
+        if self.verbosity < 0 || last.elapsed() < PLAIN_INTERVAL {
+            return;
+        }
+        *last = Instant::now();
+        let sent = self.sent_bytes.load(Ordering::Relaxed);
+        let secs = self.started.elapsed().as_secs_f64().max(0.001);
+        eprintln!(
+            "progress: {done}/{total} tasks, {} of {} sent, {}/s, {:.0}s elapsed",
+            super::human_bytes(sent),
+            super::human_bytes(self.total_bytes.load(Ordering::Relaxed)),
+            super::human_bytes((sent as f64 / secs) as u64),
+            secs
+        );
+    }
+}
+
+impl Reporter for Human {
+    fn event(&self, event: Event<'_>) {
+        match event {
+            Event::Started { tasks, bytes } => {
+                self.total_tasks.store(tasks as u64, Ordering::Relaxed);
+                self.total_bytes.store(bytes, Ordering::Relaxed);
+                if let Some(bar) = &self.bar {
+                    bar.set_length(bytes);
+                }
+            }
+            Event::TaskStarted { .. } => {}
+            Event::TaskDone { task, detail } => {
+                self.done_tasks.fetch_add(1, Ordering::Relaxed);
+                if self.verbosity > 0 {
+                    let extra = if detail.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {detail}")
+                    };
+                    self.say(&format!("done: {}{extra}", describe(task)));
+                }
+                self.tick();
+            }
+            Event::TaskFailed { task, error } => {
+                self.done_tasks.fetch_add(1, Ordering::Relaxed);
+                self.say(&format!("FAILED: {}: {error}", describe(task)));
+            }
+            Event::TaskSkipped { task, because } => {
+                if self.verbosity >= 0 {
+                    self.say(&format!(
+                        "skipped: {} (task {because} failed)",
+                        describe(task)
+                    ));
+                }
+            }
+            Event::Sent(bytes) => {
+                self.sent_bytes.fetch_add(bytes, Ordering::Relaxed);
+                if let Some(bar) = &self.bar {
+                    bar.inc(bytes);
+                }
+            }
+            Event::Warning(message) => {
+                if self.verbosity >= 0 {
+                    self.say(&format!("warning: {message}"));
+                }
+            }
+            Event::Interrupted => {
+                self.say("interrupted: letting requests in flight finish, starting no new ones")
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! A plan for people: a summary read in five seconds, then the item list.
+
+use std::fmt::Write;
+
+use super::{describe, human_bytes};
+use crate::plan::{Action, Plan};
+
+/// The documented default rate budget, used for the time estimate.
+const UNITS_PER_MINUTE: f64 = 1000.0;
+
+/// Items listed before the list is cut short (unless `all`).
+const LIST_LIMIT: usize = 100;
+
+pub fn render(plan: &Plan, link_names: &[String], all: bool) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Plan for {}", plan.manifest);
+    for p in &plan.publishes {
+        let _ = writeln!(out, "  {} -> {}:{}", p.name, p.share_name, p.target);
+        let _ = writeln!(
+            out,
+            "    create {} folders, upload {} files ({}), replace {} ({}), delete {}, \
+             unchanged {}",
+            p.folders_to_create,
+            p.uploads,
+            human_bytes(p.upload_bytes),
+            p.replaces,
+            human_bytes(p.replace_bytes),
+            p.deletes,
+            p.unchanged
+        );
+    }
+    for task in &plan.tasks {
+        match &task.action {
+            Action::CreateLink { link, .. } => {
+                let _ = writeln!(
+                    out,
+                    "  link {}: create on {}",
+                    name(link_names, *link),
+                    task.path
+                );
+            }
+            Action::UpdateLink { link, .. } => {
+                let _ = writeln!(
+                    out,
+                    "  link {}: update ({})",
+                    name(link_names, *link),
+                    task.reason
+                );
+            }
+            _ => {}
+        }
+    }
+    for kept in &plan.kept_links {
+        let _ = writeln!(out, "  link {}: unchanged {}", kept.name, kept.url);
+    }
+    let minutes = plan.apply_units as f64 / UNITS_PER_MINUTE;
+    let _ = writeln!(
+        out,
+        "  requests: observing cost {} units; applying needs about {} units \
+         (about {} at the documented 1000 units/minute)",
+        plan.observe_units,
+        plan.apply_units,
+        humantime::format_duration(std::time::Duration::from_secs(
+            (minutes * 60.0).ceil() as u64
+        ))
+    );
+    for warning in &plan.warnings {
+        let _ = writeln!(out, "  warning: {warning}");
+    }
+    if plan.tasks.is_empty() {
+        let _ = writeln!(out, "\nNo changes. The shares match the manifest.");
+        return out;
+    }
+    let _ = writeln!(out, "\n{} changes:", plan.tasks.len());
+    let limit = if all { usize::MAX } else { LIST_LIMIT };
+    for task in plan.tasks.iter().take(limit) {
+        let sign = match task.action {
+            Action::Delete { .. } => '-',
+            Action::Replace { .. } | Action::UpdateLink { .. } => '~',
+            _ => '+',
+        };
+        let _ = writeln!(out, "  {sign} {}", describe(task));
+    }
+    if plan.tasks.len() > limit {
+        let _ = writeln!(
+            out,
+            "  … and {} more (-v lists all, --json gives all)",
+            plan.tasks.len() - limit
+        );
+    }
+    out
+}
+
+fn name(names: &[String], index: usize) -> &str {
+    names.get(index).map_or("?", String::as_str)
+}

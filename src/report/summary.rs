@@ -1,0 +1,82 @@
+//! The end-of-run summary and the `--outputs` document.
+
+use std::fmt::Write;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::human_bytes;
+
+/// What a run did.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Summary {
+    pub folders_created: u64,
+    pub files_uploaded: u64,
+    pub bytes_uploaded: u64,
+    pub files_replaced: u64,
+    pub deleted: u64,
+    pub links_created: u64,
+    pub links_updated: u64,
+    pub unchanged: u64,
+    pub failed: u64,
+    pub skipped: u64,
+    pub requests: u64,
+    pub request_units: u64,
+    pub retries: u64,
+    pub rate_limited: u64,
+    pub seconds: f64,
+    pub interrupted: bool,
+    pub links: Vec<LinkOutput>,
+}
+
+/// A link as handed to later CI steps.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkOutput {
+    pub name: String,
+    pub id: String,
+    pub url: String,
+    pub target: String,
+    pub share_id: String,
+    pub resource_id: String,
+}
+
+pub fn render(s: &Summary) -> String {
+    let mut out = String::new();
+    let verdict = if s.interrupted {
+        "Interrupted"
+    } else if s.failed > 0 {
+        "Finished with failures"
+    } else {
+        "Done"
+    };
+    let _ = writeln!(
+        out,
+        "{verdict} in {}: {} folders created, {} files uploaded ({}), {} replaced, {} deleted, \
+         {} unchanged; links: {} created, {} updated",
+        humantime::format_duration(Duration::from_millis((s.seconds * 1000.0) as u64)),
+        s.folders_created,
+        s.files_uploaded,
+        human_bytes(s.bytes_uploaded),
+        s.files_replaced,
+        s.deleted,
+        s.unchanged,
+        s.links_created,
+        s.links_updated
+    );
+    if s.failed > 0 || s.skipped > 0 {
+        let _ = writeln!(
+            out,
+            "{} tasks failed, {} skipped because of them",
+            s.failed, s.skipped
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{} requests, {} rate units, {} retries, {} rate-limited",
+        s.requests, s.request_units, s.retries, s.rate_limited
+    );
+    for link in &s.links {
+        let _ = writeln!(out, "link {}: {}", link.name, link.url);
+    }
+    out
+}
