@@ -1,0 +1,98 @@
+//! Publishing a tree end to end: the remote equals the source byte for byte, links are made
+//! once, and a second run changes nothing.
+
+mod common;
+
+use common::Env;
+
+fn site(env: &Env) {
+    env.write("index.html", "<h1>hello</h1>");
+    env.write("docs/guide.html", "guide");
+    env.write("docs/deep/er/file.txt", "deep");
+    env.write("Résumé final.pdf", vec![7u8; 70_000]);
+    env.write("empty.txt", "");
+    std::fs::create_dir_all(env.src().join("empty-folder")).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn clean_publish_makes_the_remote_equal_to_the_source() {
+    let env = Env::start().await;
+    site(&env);
+    let manifest = env.simple_manifest();
+    let run = env.run(&[manifest.to_str().unwrap()]).await.ok();
+    assert_eq!(env.remote_tree("/pub"), env.local_tree());
+    assert!(run.stderr.contains("link dl: http"), "{}", run.stderr);
+    let links = env
+        .writes()
+        .iter()
+        .filter(|w| w.starts_with("POST /api/v1/external/links"))
+        .count();
+    assert_eq!(links, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn second_run_sends_no_write_and_plan_is_empty() {
+    let env = Env::start().await;
+    site(&env);
+    let manifest = env.simple_manifest();
+    let manifest = manifest.to_str().unwrap();
+    env.run(&[manifest]).await.ok();
+    env.server.clear_request_log();
+    let again = env.run(&[manifest]).await.ok();
+    assert_eq!(env.writes(), Vec::<String>::new(), "{}", again.stderr);
+    let plan = env.run(&["plan", "--detailed-exitcode", manifest]).await;
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+    assert!(plan.stdout.contains("No changes"), "{}", plan.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plan_sends_only_reads_and_says_what_apply_does() {
+    let env = Env::start().await;
+    site(&env);
+    let manifest = env.simple_manifest();
+    let plan = env
+        .run(&["plan", "--detailed-exitcode", manifest.to_str().unwrap()])
+        .await;
+    assert_eq!(plan.code, 2, "{}{}", plan.stdout, plan.stderr);
+    assert_eq!(env.writes(), Vec::<String>::new());
+    assert!(plan.stdout.contains("upload 5 files"), "{}", plan.stdout);
+    assert!(env.remote_tree("/pub").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn changed_and_removed_files_are_replaced_and_pruned() {
+    let env = Env::start().await;
+    site(&env);
+    let manifest = env.manifest(
+        "version: 1\nsettings: { prune: true }\npublish:\n  - name: site\n    from: src\n\
+         \x20   to: { share: {share}, path: /pub }\n",
+    );
+    let manifest = manifest.to_str().unwrap();
+    env.run(&[manifest]).await.ok();
+    env.write("index.html", "<h1>changed</h1>");
+    std::fs::remove_file(env.src().join("docs/guide.html")).unwrap();
+    let plan = env.run(&["plan", manifest]).await.ok();
+    assert!(
+        plan.stdout.contains("~ replace /pub/index.html"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("- delete /pub/docs/guide.html"),
+        "{}",
+        plan.stdout
+    );
+    env.server.clear_request_log();
+    env.run(&[manifest]).await.ok();
+    assert_eq!(env.remote_tree("/pub"), env.local_tree());
+    let writes = env.writes();
+    assert!(
+        writes.iter().all(|w| !w.contains("/api/v1/files ")),
+        "{writes:?}"
+    );
+    assert_eq!(
+        writes.iter().filter(|w| w.starts_with("DELETE")).count(),
+        1,
+        "{writes:?}"
+    );
+}
