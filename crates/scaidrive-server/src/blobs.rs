@@ -79,6 +79,11 @@ impl BlobStore {
         })
     }
 
+    /// An unlinked scratch file in the temp dir (gone once closed).
+    pub(crate) fn anonymous(&self) -> io::Result<std::fs::File> {
+        tempfile::tempfile_in(&self.tmp)
+    }
+
     /// Moves staged bytes into the store under their hash (a no-op if already there).
     pub(crate) async fn commit(&self, staged: Staged) -> io::Result<String> {
         let sha = staged
