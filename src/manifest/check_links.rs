@@ -67,11 +67,7 @@ impl Checker<'_, '_> {
                     return Some(LinkTarget::Publish(name.value.clone()));
                 }
                 let names: Vec<&str> = publishes.iter().map(|c| c.publish.name.as_str()).collect();
-                let close = names
-                    .iter()
-                    .min_by_key(|n| strsim::damerau_levenshtein(n, &name.value))
-                    .filter(|n| strsim::damerau_levenshtein(n, &name.value) <= 2);
-                let hint = match close {
+                let hint = match super::fields::suggest(&name.value, &names) {
                     Some(n) => format!("did you mean `{n}`?"),
                     None if names.is_empty() => "add the publish entry it should point at".into(),
                     None => format!("use one of {}", super::fields::list_keys(&names)),

@@ -122,16 +122,21 @@ impl<'n> Fields<'n> {
 }
 
 fn unknown_key(name: &str, pos: Pos, what: &str, known: &[&str]) -> Problem {
-    let close = known
-        .iter()
-        .map(|k| (strsim::damerau_levenshtein(name, k), *k))
-        .filter(|(distance, k)| *distance <= 2.max(k.len() / 4))
-        .min();
-    let hint = match close {
-        Some((_, k)) => format!("did you mean `{k}`?"),
+    let hint = match suggest(name, known) {
+        Some(k) => format!("did you mean `{k}`?"),
         None => format!("remove it; {what} accepts {}", list_keys(known)),
     };
     Problem::new(pos, format!("unknown key `{name}` in {what}"), hint)
+}
+
+/// The candidate closest to `word`, when it is close enough to be a likely typo.
+pub(crate) fn suggest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
+    candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(word, c), *c))
+        .filter(|(score, c)| *score >= 0.8 || strsim::damerau_levenshtein(word, c) <= 2)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
 }
 
 /// Reads a string. Plain scalars that YAML would read as numbers or booleans keep their text.

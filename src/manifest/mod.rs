@@ -117,9 +117,32 @@ pub fn from_text(
 pub fn json_schema() -> String {
     let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
     let schema = generator.into_root_schema_for::<raw::RawManifest>();
-    let mut text = serde_json::to_string_pretty(&schema).expect("a schema is always JSON");
+    let mut value = schema.to_value();
+    unwrap_descriptions(&mut value);
+    let mut text = serde_json::to_string_pretty(&value).expect("a schema is always JSON");
     text.push('\n');
     text
+}
+
+/// Doc comments are wrapped at 100 columns; editors show descriptions as running text.
+fn unwrap_descriptions(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                match item {
+                    serde_json::Value::String(text) if key == "description" => {
+                        *text = text
+                            .replace("\n\n", "\u{1}")
+                            .replace('\n', " ")
+                            .replace('\u{1}', "\n\n");
+                    }
+                    other => unwrap_descriptions(other),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(unwrap_descriptions),
+        _ => {}
+    }
 }
 
 fn absolute_base(path: &Path) -> PathBuf {

@@ -127,7 +127,7 @@ impl fmt::Display for Problem {
 /// serde-saphyr appends " at line L column C" to some messages; the location is shown by us.
 fn strip_location_suffix(text: &str) -> String {
     let first = text.lines().next().unwrap_or(text).trim();
-    match first.rfind(" at line ") {
+    match first.find(" at line ") {
         Some(i) if first[i..].contains("column") => first[..i].to_string(),
         _ => first.to_string(),
     }

@@ -48,12 +48,14 @@ pub struct RawManifest {
     #[schemars(required, with = "u32", range(min = 1, max = 1))]
     pub version: Option<At<i128>>,
     /// Run-wide settings; every one has a default.
+    #[serde(default)]
     #[schemars(with = "RawSettings")]
     pub settings: Option<RawSettings>,
     /// The folders to publish, at least one.
     #[schemars(required, with = "Vec<RawPublish>", length(min = 1))]
     pub publish: Option<At<Vec<RawPublish>>>,
     /// External links to create (or keep) on published folders.
+    #[serde(default)]
     #[schemars(with = "Vec<RawLink>")]
     pub links: Option<At<Vec<RawLink>>>,
 }
@@ -63,23 +65,29 @@ pub struct RawManifest {
 #[schemars(rename = "Settings", deny_unknown_fields)]
 pub struct RawSettings {
     /// Requests in flight at once (1 to 256). Default 8. `-j` on the command line wins.
+    #[serde(default)]
     #[schemars(with = "u32", range(min = 1, max = 256))]
     pub jobs: Option<At<i128>>,
     /// When a published file differs from the local one: `replace` it with a new version
     /// (default), `skip` it, or `fail`.
+    #[serde(default)]
     #[schemars(with = "OnChangeName")]
     pub on_change: Option<At<String>>,
     /// Symbolic links in sources: `skip` them (default) or `follow` them.
+    #[serde(default)]
     #[schemars(with = "SymlinksName")]
     pub symlinks: Option<At<String>>,
     /// Delete remote items inside each publish's target that the source no longer has
     /// (to the trash). Default false. A publish entry may override it.
+    #[serde(default)]
     #[schemars(with = "bool")]
     pub prune: Option<At<bool>>,
     /// Refuse to delete more than this many items in one run. Default 1000.
+    #[serde(default)]
     #[schemars(with = "u64")]
     pub max_delete: Option<At<i128>>,
     /// Honour `.gitignore` files found inside the sources. Default false.
+    #[serde(default)]
     #[schemars(with = "bool")]
     pub gitignore: Option<At<bool>>,
 }
@@ -120,16 +128,19 @@ pub struct RawPublish {
     #[schemars(required, with = "String", length(min = 1))]
     pub from: Option<At<String>>,
     /// Globs of files to publish, relative to `from`. Default: everything (`**`).
+    #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub include: Option<At<Vec<At<String>>>>,
     /// Globs of files to leave out, relative to `from`. A trailing `/` means a folder and
     /// everything in it.
+    #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub exclude: Option<At<Vec<At<String>>>>,
     /// The remote folder the content of `from` is published into.
     #[schemars(required, with = "RawRemotePath")]
     pub to: Option<RawRemotePath>,
     /// Overrides `settings.prune` for this entry.
+    #[serde(default)]
     #[schemars(with = "bool")]
     pub prune: Option<At<bool>>,
 }
@@ -146,6 +157,7 @@ pub struct RawRemotePath {
     pub share: Option<At<String>>,
     /// An absolute `/`-separated folder path inside the share. Default `/` (the share's
     /// root). `${VAR}` is expanded.
+    #[serde(default)]
     #[schemars(with = "String", pattern(r"^/"))]
     pub path: Option<At<String>>,
 }
@@ -181,52 +193,68 @@ pub struct RawLink {
     pub link_type: Option<At<String>>,
     /// The password recipients must enter. Only as `${VAR}` (or `${VAR:-default}`): secrets
     /// come from the environment, never from the manifest.
+    #[serde(default)]
     #[schemars(with = "String", pattern(r"^\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}$"))]
     pub password: Option<At<String>>,
     /// Set the password again on a link that already exists (passwords cannot be read back,
     /// so a changed password is only applied when this is true). Default false.
+    #[serde(default)]
     #[schemars(with = "bool")]
     pub rotate_password: Option<At<bool>>,
     /// Expire the link this many days after it is created (at least 1).
+    #[serde(default)]
     #[schemars(with = "u32", range(min = 1))]
     pub expires_in_days: Option<At<i128>>,
     /// Expire the link at this RFC 3339 time (for example `2027-01-31T23:59:59Z`).
+    #[serde(default)]
     #[schemars(with = "String", extend("format" = "date-time"))]
     pub expires_at: Option<At<String>>,
     /// The link stops working after this many downloads (at least 1).
+    #[serde(default)]
     #[schemars(with = "u64", range(min = 1))]
     pub max_downloads: Option<At<i128>>,
     /// The link stops working after this many views (at least 1).
+    #[serde(default)]
     #[schemars(with = "u64", range(min = 1))]
     pub max_views: Option<At<i128>>,
     /// Only these source networks may open the link (CIDR, for example `10.0.0.0/8`).
+    #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub allowed_ips: Option<At<Vec<At<String>>>>,
     /// Only these people may open the link (use with `require_email: true`).
+    #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub allowed_emails: Option<At<Vec<At<String>>>>,
     /// Ask recipients for their email address before access.
+    #[serde(default)]
     #[schemars(with = "bool")]
     pub require_email: Option<At<bool>>,
     /// The name recipients see instead of the folder's name. `${VAR}` is expanded.
+    #[serde(default)]
     #[schemars(with = "String")]
     pub custom_name: Option<At<String>>,
     /// A message shown to recipients. `${VAR}` is expanded.
+    #[serde(default)]
     #[schemars(with = "String")]
     pub custom_message: Option<At<String>>,
     /// `VIEW` links: whether to show the download prompt.
+    #[serde(default)]
     #[schemars(with = "bool")]
     pub show_download_button: Option<At<bool>>,
     /// `DOWNLOAD` links: whether recipients can preview files.
+    #[serde(default)]
     #[schemars(with = "bool")]
     pub allow_preview: Option<At<bool>>,
     /// Email the owner when the link is opened.
+    #[serde(default)]
     #[schemars(with = "bool")]
     pub notify_on_access: Option<At<bool>>,
     /// Email the owner when something is downloaded.
+    #[serde(default)]
     #[schemars(with = "bool")]
     pub notify_on_download: Option<At<bool>>,
     /// Send notifications to this address instead of the owner's.
+    #[serde(default)]
     #[schemars(with = "String", email)]
     pub notification_email: Option<At<String>>,
 }
