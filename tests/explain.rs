@@ -24,7 +24,11 @@ fn site(manifest: &str) -> tempfile::TempDir {
         std::fs::write(path, "x").unwrap();
     }
     std::fs::create_dir_all(dir.path().join("src/empty")).unwrap();
-    std::fs::write(dir.path().join("src/.gitignore"), "*.log\n!keep/notes.log\n").unwrap();
+    std::fs::write(
+        dir.path().join("src/.gitignore"),
+        "*.log\n!keep/notes.log\n",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("m.yaml"), manifest).unwrap();
     dir
 }
@@ -36,14 +40,20 @@ fn explain(dir: &Path, path: &str) -> String {
         .args(["explain", "m.yaml", path])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).unwrap()
 }
 
 fn manifest(include: &str, exclude: &str, gitignore: bool) -> String {
     format!(
-        "version: 1\nsettings: {{gitignore: {gitignore}}}\npublish:\n  - name: web\n    from: src\n    \
-         include: {include}\n    exclude: {exclude}\n    to: {{share: S, path: /w}}\n"
+        "version: 1\nsettings: {{gitignore: {gitignore}}}\npublish:\n  - name: web\n    \
+         from: src\n    include: {include}\n    exclude: {exclude}\n    \
+         to: {{share: S, path: /w}}\n"
     )
 }
 
@@ -51,7 +61,10 @@ fn manifest(include: &str, exclude: &str, gitignore: bool) -> String {
 fn star_does_not_cross_a_slash() {
     let dir = site(&manifest("[\"*.html\"]", "[]", false));
     let top = explain(dir.path(), "src/index.html");
-    assert!(top.contains("published: yes, as `/w/index.html` in share `S`"), "{top}");
+    assert!(
+        top.contains("published: yes, as `/w/index.html` in share `S`"),
+        "{top}"
+    );
     assert!(top.contains("include `*.html`"), "{top}");
     let nested = explain(dir.path(), "src/docs/a.html");
     assert!(nested.contains("published: no"), "{nested}");
@@ -63,7 +76,10 @@ fn double_star_matches_zero_or_more_folders() {
     let dir = site(&manifest("[\"**/*.html\"]", "[]", false));
     for path in ["src/index.html", "src/docs/a.html", "src/docs/deep/b.html"] {
         let out = explain(dir.path(), path);
-        assert!(out.contains("published: yes") && out.contains("include `**/*.html`"), "{out}");
+        assert!(
+            out.contains("published: yes") && out.contains("include `**/*.html`"),
+            "{out}"
+        );
     }
 }
 
@@ -72,9 +88,15 @@ fn trailing_slash_excludes_the_folder_and_everything_in_it() {
     let dir = site(&manifest("[\"**\"]", "[\"drafts/\"]", false));
     let inside = explain(dir.path(), "src/drafts/x.html");
     assert!(inside.contains("published: no"), "{inside}");
-    assert!(inside.contains("exclude `drafts/` removes the folder `drafts`"), "{inside}");
+    assert!(
+        inside.contains("exclude `drafts/` removes the folder `drafts`"),
+        "{inside}"
+    );
     let folder = explain(dir.path(), "src/drafts");
-    assert!(folder.contains("(folder)") && folder.contains("published: no"), "{folder}");
+    assert!(
+        folder.contains("(folder)") && folder.contains("published: no"),
+        "{folder}"
+    );
     let sibling = explain(dir.path(), "src/drafts.txt");
     assert!(sibling.contains("published: yes"), "{sibling}");
 }
@@ -90,16 +112,21 @@ fn patterns_are_anchored_at_the_source_folder() {
 fn dotfiles_are_ordinary_names() {
     let dir = site(&manifest("[\"**\"]", "[]", false));
     let out = explain(dir.path(), "src/.well-known/security.txt");
-    assert!(out.contains("published: yes, as `/w/.well-known/security.txt`"), "{out}");
+    assert!(
+        out.contains("published: yes, as `/w/.well-known/security.txt`"),
+        "{out}"
+    );
 }
 
 #[test]
 fn default_include_is_named_as_such() {
-    let dir = site(
-        "version: 1\npublish:\n  - name: web\n    from: src\n    to: {share: S, path: /w}\n",
-    );
+    let dir =
+        site("version: 1\npublish:\n  - name: web\n    from: src\n    to: {share: S, path: /w}\n");
     let out = explain(dir.path(), "src/build/out.js");
-    assert!(out.contains("include `**` (the default: everything)"), "{out}");
+    assert!(
+        out.contains("include `**` (the default: everything)"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -114,7 +141,10 @@ fn exclude_wins_over_include() {
 fn empty_folder_matching_the_rules_is_published() {
     let dir = site(&manifest("[\"**\"]", "[]", false));
     let out = explain(dir.path(), "src/empty");
-    assert!(out.contains("(folder)") && out.contains("published: yes, as `/w/empty`"), "{out}");
+    assert!(
+        out.contains("(folder)") && out.contains("published: yes, as `/w/empty`"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -122,7 +152,10 @@ fn gitignore_decides_when_turned_on() {
     let dir = site(&manifest("[\"**\"]", "[]", true));
     let out = explain(dir.path(), "src/notes.log");
     assert!(out.contains("published: no"), "{out}");
-    assert!(out.contains("`*.log` in") && out.contains("settings.gitignore is on"), "{out}");
+    assert!(
+        out.contains("`*.log` in") && out.contains("settings.gitignore is on"),
+        "{out}"
+    );
     let kept = explain(dir.path(), "src/keep/notes.log");
     assert!(kept.contains("published: yes"), "{kept}");
 }
@@ -146,5 +179,8 @@ fn path_outside_every_source_says_so() {
 fn missing_path_is_answered_from_the_rules() {
     let dir = site(&manifest("[\"**/*.html\"]", "[]", false));
     let out = explain(dir.path(), "src/new/page.html");
-    assert!(out.contains("published: yes") && out.contains("does not exist"), "{out}");
+    assert!(
+        out.contains("published: yes") && out.contains("does not exist"),
+        "{out}"
+    );
 }

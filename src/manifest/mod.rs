@@ -70,7 +70,7 @@ pub fn from_text(
     base: &Path,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Manifest, Vec<Problem>> {
-    let node = tree::parse(text).map_err(|p| vec![p])?;
+    let node = tree::parse(text).map_err(|p| vec![*p])?;
     let mut sink = Sink {
         source: text,
         problems: Vec::new(),

@@ -312,3 +312,33 @@ pub(crate) mod keys {
         "notification_email",
     ];
 }
+
+#[cfg(test)]
+mod tests {
+    use super::keys;
+
+    /// The decoder's key lists and the schema's properties describe the same format.
+    #[test]
+    fn decoder_keys_match_the_schema_properties() {
+        let schema: serde_json::Value = serde_json::from_str(&super::super::json_schema()).unwrap();
+        let names = |value: &serde_json::Value| -> Vec<String> {
+            value["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect()
+        };
+        let defs = &schema["$defs"];
+        let cases = [
+            (names(&schema), keys::MANIFEST),
+            (names(&defs["Settings"]), keys::SETTINGS),
+            (names(&defs["Publish"]), keys::PUBLISH),
+            (names(&defs["RemotePath"]), keys::REMOTE_PATH),
+            (names(&defs["Link"]), keys::LINK),
+        ];
+        for (schema_keys, decoder_keys) in cases {
+            assert_eq!(schema_keys, decoder_keys);
+        }
+    }
+}

@@ -55,7 +55,7 @@ impl Kind {
 ///
 /// A YAML syntax error, or a document that exceeds the budget (an alias bomb, say), as a
 /// located [`Problem`].
-pub(crate) fn parse(text: &str) -> Result<Node, Problem> {
+pub(crate) fn parse(text: &str) -> Result<Node, Box<Problem>> {
     let options = serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_events: 200_000,
@@ -75,15 +75,15 @@ pub(crate) fn parse(text: &str) -> Result<Node, Problem> {
         strict_booleans: true,
     };
     if text.trim().is_empty() {
-        return Err(Problem::new(
+        return Err(Box::new(Problem::new(
             Pos::START,
             "the manifest is empty",
             "start it with `version: 1` and a `publish:` list (see docs/MANIFEST.md)",
-        ));
+        )));
     }
     match serde_saphyr::from_str_with_options::<Spanned<Kind>>(text, options) {
         Ok(spanned) => Ok(node_from(spanned)),
-        Err(error) => Err(Problem::from_yaml(&error)),
+        Err(error) => Err(Box::new(Problem::from_yaml(&error))),
     }
 }
 
