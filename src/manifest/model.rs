@@ -132,9 +132,9 @@ pub enum LinkTarget {
     Folder(RemotePath),
 }
 
+/// What recipients of a link may do (`UPLOAD` links are not supported).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
 #[serde(rename_all = "UPPERCASE")]
-/// What recipients of a link may do (`UPLOAD` links are not supported).
 pub enum LinkType {
     /// Preview only.
     View,
