@@ -14,7 +14,9 @@ fn load(yaml: &str) -> Result<Manifest, Vec<Problem>> {
 }
 
 fn publish(name: &str, from: &str, share: &str) -> String {
-    format!("version: 1\npublish:\n  - name: {name}\n    from: {from}\n    to: {{share: {share}}}\n")
+    format!(
+        "version: 1\npublish:\n  - name: {name}\n    from: {from}\n    to: {{share: {share}}}\n"
+    )
 }
 
 #[test]
@@ -52,8 +54,8 @@ fn quoted_tilde_is_text() {
 
 #[test]
 fn empty_value_in_a_string_field_is_an_error() {
-    let problems = load("version: 1\npublish:\n  - name:\n    from: no\n    to: {share: s}\n")
-        .unwrap_err();
+    let problems =
+        load("version: 1\npublish:\n  - name:\n    from: no\n    to: {share: s}\n").unwrap_err();
     assert_eq!(problems[0].pos.line, 3, "{problems:?}");
     assert!(problems[0].hint.contains("quote"), "{problems:?}");
 }
@@ -72,7 +74,10 @@ fn relative_sources_start_at_the_manifest_folder() {
     std::fs::create_dir_all(dir.path().join("conf/site")).unwrap();
     std::fs::write(dir.path().join("conf/m.yaml"), publish("a", "site", "s")).unwrap();
     let m = manifest::load(&dir.path().join("conf/m.yaml")).unwrap();
-    assert_eq!(m.publish[0].from, dir.path().join("conf/site").canonicalize().unwrap());
+    assert_eq!(
+        m.publish[0].from,
+        dir.path().join("conf/site").canonicalize().unwrap()
+    );
     assert!(Path::new(&m.publish[0].from).is_absolute());
 }
 

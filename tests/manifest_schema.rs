@@ -22,7 +22,9 @@ fn shipped_manifests() -> Vec<PathBuf> {
 }
 
 fn collect_yaml(dir: &Path, found: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -35,7 +37,9 @@ fn collect_yaml(dir: &Path, found: &mut Vec<PathBuf>) {
 
 /// A folder for `${RUST_DOCS}`: the toolchain's documentation when installed, else a stand-in.
 fn rust_docs() -> PathBuf {
-    let sysroot = std::process::Command::new("rustc").args(["--print", "sysroot"]).output();
+    let sysroot = std::process::Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output();
     let docs = sysroot
         .ok()
         .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
@@ -63,7 +67,11 @@ fn committed_schema_equals_the_generated_one() {
 #[test]
 fn schema_command_prints_the_committed_schema() {
     let committed = std::fs::read_to_string(root().join("schemas/manifest.schema.json")).unwrap();
-    let output = Command::cargo_bin("scaidrive-apply").unwrap().arg("schema").output().unwrap();
+    let output = Command::cargo_bin("scaidrive-apply")
+        .unwrap()
+        .arg("schema")
+        .output()
+        .unwrap();
     assert!(output.status.success());
     assert_eq!(String::from_utf8(output.stdout).unwrap(), committed);
 }
@@ -78,7 +86,10 @@ fn shipped_manifests_are_valid_against_the_schema() {
     for path in manifests {
         let text = std::fs::read_to_string(&path).unwrap();
         let value: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
-        let errors: Vec<String> = validator.iter_errors(&value).map(|e| e.to_string()).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| e.to_string())
+            .collect();
         assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
     }
 }
