@@ -1,13 +1,14 @@
 //! Content-addressed file bytes on disk: `blobs/ab/cd/<sha256>`. Bytes are streamed into a temp
 //! file under `tmp/` (hashed on the way when asked), then renamed into place, so a blob path
-//! always holds complete content. Writes are batched into 1 MiB blocks handed to the blocking
-//! pool, so the async threads never wait on the disk. Nothing is fsync'd: a killed process
-//! loses nothing (the kernel has the pages), a power cut may. Blobs are never garbage-collected.
+//! always holds complete content. Received frames are queued untouched (no copy) and handed to
+//! the blocking pool about every 1 MiB, so the async threads never wait on the disk. Nothing is
+//! fsync'd: a killed process loses nothing (the kernel has the pages), a power cut may. Blobs
+//! are never garbage-collected.
 
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use tempfile::{NamedTempFile, TempPath};
 
@@ -73,7 +74,8 @@ impl BlobStore {
                 hasher: hash.then(Sha256::new),
             }),
             temp,
-            pending: BytesMut::with_capacity(BLOCK),
+            pending: Vec::new(),
+            pending_len: 0,
             len: 0,
             limit,
         })
@@ -141,11 +143,13 @@ struct Inner {
     hasher: Option<Sha256>,
 }
 
-/// Streams bytes into a temp file in 1 MiB blocks.
+/// Streams bytes into a temp file, about 1 MiB per trip to the blocking pool.
 pub(crate) struct BlobWriter {
     inner: Option<Inner>,
     temp: TempPath,
-    pending: BytesMut,
+    /// Received frames not yet written (kept as-is: no copy on the async side).
+    pending: Vec<Bytes>,
+    pending_len: usize,
     len: u64,
     limit: u64,
 }
@@ -157,8 +161,9 @@ impl BlobWriter {
         if self.len > self.limit {
             return Err(WriteError::TooLarge(self.limit));
         }
-        self.pending.extend_from_slice(data);
-        if self.pending.len() >= BLOCK {
+        self.pending.push(data.clone());
+        self.pending_len += data.len();
+        if self.pending_len >= BLOCK {
             self.flush().await?;
         }
         Ok(())
@@ -170,16 +175,19 @@ impl BlobWriter {
     }
 
     async fn flush(&mut self) -> io::Result<()> {
-        let block = self.pending.split().freeze();
+        let frames = std::mem::take(&mut self.pending);
+        self.pending_len = 0;
         let mut inner = self
             .inner
             .take()
             .ok_or_else(|| io::Error::other("writer failed"))?;
         let inner = tokio::task::spawn_blocking(move || -> io::Result<Inner> {
-            if let Some(h) = inner.hasher.as_mut() {
-                h.update(&block);
+            for frame in &frames {
+                if let Some(h) = inner.hasher.as_mut() {
+                    h.update(frame);
+                }
+                inner.file.write_all(frame)?;
             }
-            inner.file.write_all(&block)?;
             Ok(inner)
         })
         .await

@@ -114,8 +114,10 @@ impl FaultInjector {
 }
 
 fn is_exempt(path: &str) -> bool {
-    matches!(path, "/api/v1/health" | "/api/v1/ready" | "/api/v1/config")
-        || path.starts_with("/api/v1/auth/")
+    matches!(
+        path,
+        "/health" | "/api/v1/health" | "/api/v1/ready" | "/api/v1/config"
+    ) || path.starts_with("/api/v1/auth/")
 }
 
 /// Middleware applying the current faults to a request.

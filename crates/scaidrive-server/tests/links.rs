@@ -136,7 +136,8 @@ async fn link_creation_validates_its_fields() {
         .post_json(
             "/api/v1/external/links",
             json!({ "resource_type": "share", "resource_id": api.share(), "share_id": api.share(),
-                    "link_type": "VIEW", "expires_in_days": 1, "expires_at": "2030-01-01T00:00:00Z" }),
+                    "link_type": "VIEW", "expires_in_days": 1,
+                    "expires_at": "2030-01-01T00:00:00Z" }),
         )
         .await;
     expect_error(resp, 422, "VALIDATION_ERROR").await;
@@ -176,4 +177,29 @@ async fn links_of_other_shares_are_invisible() {
         .await
         .unwrap();
     assert_eq!(listed["total"], 0);
+}
+
+#[tokio::test]
+async fn the_link_list_pages_with_limit_and_offset() {
+    let h = start().await;
+    let api = h.owner();
+    for name in ["a", "b", "c"] {
+        link(
+            &api,
+            json!({ "resource_type": "share", "resource_id": api.share(), "share_id": api.share(),
+                    "link_type": "VIEW", "custom_name": name }),
+        )
+        .await;
+    }
+    let page: Value = api
+        .get("/api/v1/external/links?limit=1&offset=1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["total"], 3);
+    assert_eq!(page["links"].as_array().unwrap().len(), 1);
+    assert_eq!(page["links"][0]["custom_name"], "b");
+    let resp = api.get("/api/v1/external/links?limit=0").await;
+    expect_error(resp, 422, "VALIDATION_ERROR").await;
 }

@@ -30,7 +30,8 @@ async fn folder_link(h: &Harness, extra: Value) -> (Value, Value) {
         .await;
     api.upload(Some(sub["id"].as_str().unwrap()), "app.css", b"body{}")
         .await;
-    let mut body = json!({ "resource_type": "folder", "resource_id": top_id, "share_id": api.share(),
+    let mut body = json!({ "resource_type": "folder", "resource_id": top_id,
+                           "share_id": api.share(),
                            "link_type": "DOWNLOAD" });
     for (k, v) in extra.as_object().unwrap() {
         body[k] = v.clone();

@@ -133,7 +133,8 @@ async fn completing_with_a_missing_chunk_is_400_listing_it() {
     let bytes = data(CHUNK + 5);
     let s = session(
         &api,
-        json!({ "share_id": api.share(), "file_name": "x", "file_size": bytes.len(), "chunk_size": CHUNK }),
+        json!({ "share_id": api.share(), "file_name": "x", "file_size": bytes.len(),
+                "chunk_size": CHUNK }),
     )
     .await;
     let id = s["session_id"].as_str().unwrap();
@@ -289,7 +290,8 @@ async fn a_session_for_a_taken_name_or_over_the_cap_is_refused_up_front() {
     let resp = api
         .post_json(
             "/api/v1/uploads",
-            json!({ "share_id": api.share(), "file_name": "odd", "file_size": 5, "chunk_size": 1000 }),
+            json!({ "share_id": api.share(), "file_name": "odd", "file_size": 5,
+                    "chunk_size": 1000 }),
         )
         .await;
     expect_error(resp, 422, "VALIDATION_ERROR").await;

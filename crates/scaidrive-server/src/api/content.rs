@@ -9,7 +9,8 @@ use serde::Deserialize;
 
 use crate::api::access;
 use crate::auth::Caller;
-use crate::db::items::{self, Kind};
+use crate::db::items::Kind;
+use crate::db::versions;
 use crate::download::{self, Download};
 use crate::error::{ApiError, ApiResult};
 use crate::role::Permission;
@@ -40,7 +41,7 @@ pub(crate) async fn download(
                     Ok((item.clone(), item.size, sha))
                 }
                 Some(n) => {
-                    let v = items::version(conn, &file_id, n)?
+                    let v = versions::version(conn, &file_id, n)?
                         .ok_or_else(|| ApiError::not_found("version", &n.to_string()))?;
                     Ok((item, v.size, v.sha256))
                 }

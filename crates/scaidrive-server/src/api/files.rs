@@ -268,7 +268,7 @@ pub(crate) async fn versions(
         .db
         .call(move |conn| {
             access::item(conn, &caller, &file_id, Kind::File, Permission::Read, false)?;
-            Ok(items::versions(conn, &file_id)?)
+            Ok(crate::db::versions::versions(conn, &file_id)?)
         })
         .await?;
     let versions: Vec<Value> = list.iter().map(shapes::version).collect();

@@ -26,10 +26,8 @@ pub(crate) async fn create(
     let share_id = f.req_str("share_id");
     let name = f.req_str("name");
     let parent_id = f.opt_str("parent_id");
-    if f.has("name") && !name.is_empty() {
-        if let Err(msg) = items::check_name(&name) {
-            f.error("name", &msg, "value_error");
-        }
+    if let (false, Err(msg)) = (name.is_empty(), items::check_name(&name)) {
+        f.error("name", &msg, "value_error");
     }
     f.finish()?;
     let value = state

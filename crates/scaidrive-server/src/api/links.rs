@@ -227,8 +227,8 @@ pub(crate) struct ListQuery {
     share_id: Option<String>,
     resource_id: Option<String>,
     status: Option<String>,
-    #[serde(flatten)]
-    page: Page,
+    limit: Option<usize>,
+    offset: Option<usize>,
 }
 
 fn sharable_shares(conn: &Connection, user_id: &str) -> ApiResult<Vec<String>> {
@@ -245,7 +245,11 @@ pub(crate) async fn list(
     Extension(caller): Extension<Caller>,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Value>> {
-    let (limit, offset) = q.page.bounds()?;
+    let (limit, offset) = Page {
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .bounds()?;
     let now = ids::now();
     let public_url = state.public_url.clone();
     let value = state

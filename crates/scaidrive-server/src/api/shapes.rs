@@ -5,9 +5,10 @@
 use serde_json::{Value, json};
 
 use crate::db::identity::Share;
-use crate::db::items::{Item, Kind, Version};
+use crate::db::items::{Item, Kind};
 use crate::db::links::Link;
 use crate::db::uploads::Upload;
+use crate::db::versions::Version;
 use crate::ids::iso;
 use crate::role::Role;
 

@@ -31,6 +31,7 @@ use crate::auth::Caller;
 use crate::blobs::WriteError;
 use crate::db::items::{self, Kind, NewContent};
 use crate::db::uploads::{self, State as SessionState, Upload};
+use crate::db::versions;
 use crate::error::{ApiError, ApiResult, violation};
 use crate::ids;
 use crate::role::Permission;
@@ -40,7 +41,7 @@ use crate::validate::{Fields, JsonObject};
 const MIN_CHUNK: u64 = 65_536;
 
 fn default_chunk(max: u64) -> u64 {
-    let cap = max.min(crate::config::DEFAULT_CHUNK_SIZE).max(MIN_CHUNK);
+    let cap = max.clamp(MIN_CHUNK, crate::config::DEFAULT_CHUNK_SIZE);
     1 << (63 - cap.leading_zeros())
 }
 
@@ -222,7 +223,7 @@ pub(crate) async fn put_chunk(
     if index >= upload.total_chunks {
         return Err(ApiError::invalid(
             &["path", "index"],
-            &format!(
+            format!(
                 "index must be below total_chunks ({}); indices start at 0",
                 upload.total_chunks
             ),
@@ -360,7 +361,7 @@ fn record(
     let item = match &upload.replace_file_id {
         Some(file_id) => {
             access::item(conn, caller, file_id, Kind::File, Permission::Write, false)?;
-            items::add_version(conn, file_id, &content, &caller.user_id, quota)?
+            versions::add_version(conn, file_id, &content, &caller.user_id, quota)?
         }
         None => {
             access::require(conn, caller, &upload.share_id, Permission::Create)?;

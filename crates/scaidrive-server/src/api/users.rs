@@ -41,8 +41,8 @@ pub(crate) async fn me(
 /// Offset pagination parameters.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Page {
-    limit: Option<usize>,
-    offset: Option<usize>,
+    pub(crate) limit: Option<usize>,
+    pub(crate) offset: Option<usize>,
 }
 
 impl Page {

@@ -151,7 +151,8 @@ fn share_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Share> {
     })
 }
 
-const SHARE_COLUMNS: &str = "s.id, s.name, s.description, s.share_type, s.owner_id, s.quota_bytes, s.created_at, \
+const SHARE_COLUMNS: &str = "s.id, s.name, s.description, s.share_type, s.owner_id, \
+                             s.quota_bytes, s.created_at, \
      s.modified_at";
 
 /// Loads a share.
@@ -201,7 +202,8 @@ fn insert_token(conn: &Connection, kind: &str, prefix: &str, user_id: &str) -> A
     let id = ulid::Ulid::generate().to_string();
     let secret = ids::random_hex(32);
     conn.execute(
-        "INSERT INTO tokens (id, kind, user_id, secret_hash, issued_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO tokens (id, kind, user_id, secret_hash, issued_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
         params![id, kind, user_id, hash_secret(&secret), ids::now_ms()],
     )?;
     Ok(format!("{prefix}_{id}_{secret}"))

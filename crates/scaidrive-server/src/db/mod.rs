@@ -7,6 +7,7 @@ pub(crate) mod identity;
 pub(crate) mod items;
 pub(crate) mod links;
 pub(crate) mod uploads;
+pub(crate) mod versions;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};

@@ -86,7 +86,10 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Upload> {
 /// Stores a new session.
 pub(crate) fn insert(conn: &Connection, u: &Upload) -> ApiResult<()> {
     conn.execute(
-        &format!("INSERT INTO uploads ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
+        &format!(
+            "INSERT INTO uploads ({COLUMNS}) VALUES
+             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+        ),
         params![
             u.id,
             u.share_id,
