@@ -14,14 +14,31 @@ use crate::commands;
 #[command(
     name = "scaidrive-apply",
     version,
-    args_conflicts_with_subcommands = true
+    override_usage = "scaidrive-apply [apply] [OPTIONS] <MANIFEST>\n       \
+                      scaidrive-apply <COMMAND> [OPTIONS] ..."
 )]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Option<Command>,
+    pub command: Command,
+}
 
-    #[command(flatten)]
-    pub apply: Option<ApplyArgs>,
+/// The subcommand names, for treating anything else as `apply`'s arguments.
+const COMMANDS: &[&str] = &[
+    "apply", "plan", "validate", "explain", "schema", "serve", "help",
+];
+
+/// Inserts `apply` when the first argument is not a subcommand (or a help/version flag), so
+/// that `scaidrive-apply MANIFEST` means `scaidrive-apply apply MANIFEST`.
+pub fn with_default_command(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let first = args.get(1).and_then(|a| a.to_str()).map(str::to_string);
+    let keep = match first.as_deref() {
+        None => true,
+        Some(a) => COMMANDS.contains(&a) || matches!(a, "-h" | "--help" | "-V" | "--version"),
+    };
+    if !keep {
+        args.insert(1, "apply".into());
+    }
+    args
 }
 
 #[derive(Debug, Subcommand)]
@@ -165,7 +182,7 @@ pub struct ServeArgs {
 
 /// Parses the command line, runs the command and returns the process exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(with_default_command(std::env::args_os().collect())) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -176,13 +193,5 @@ pub fn main() -> i32 {
             };
         }
     };
-    let command = match (cli.command, cli.apply) {
-        (Some(command), _) => command,
-        (None, Some(apply)) => Command::Apply(apply),
-        (None, None) => {
-            let _ = <Cli as clap::CommandFactory>::command().print_help();
-            return crate::exit::USAGE;
-        }
-    };
-    commands::run(command)
+    commands::run(cli.command)
 }

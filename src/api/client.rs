@@ -15,6 +15,9 @@ use super::auth::Auth;
 use super::error::ApiError;
 use super::pacer::Pacer;
 
+/// How many 429 answers one request may meet before it gives up.
+const MAX_RATE_LIMITED: usize = 50;
+
 /// How to reach the service.
 #[derive(Clone)]
 pub struct ClientConfig {
@@ -163,6 +166,7 @@ impl Client {
             .with_max_times(inner.max_attempts)
             .build();
         let mut refreshed = false;
+        let mut rate_limited = 0;
         loop {
             let (generation, token) = inner.auth.token();
             let outcome = self.attempt(call, &token).await;
@@ -176,7 +180,11 @@ impl Client {
                         }
                         return outcome;
                     }
-                    ApiError::Status { status: 429, .. } => Some(Duration::ZERO),
+                    // The pause itself is taken by the pacer, shared by every worker.
+                    ApiError::Status { status: 429, .. } if rate_limited < MAX_RATE_LIMITED => {
+                        rate_limited += 1;
+                        Some(Duration::ZERO)
+                    }
                     ApiError::Status { status, .. } if *status >= 500 && call.resend_when_lost => {
                         backoff.next()
                     }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::api::{Client, RemoteLink};
 use crate::manifest::Manifest;
-use crate::plan::{FolderRef, Plan};
+use crate::plan::{Action, FolderRef, Plan};
 use crate::report::Reporter;
 use crate::report::summary::LinkOutput;
 use crate::state::State;
@@ -81,33 +81,36 @@ impl Runtime {
         let mut out = Vec::new();
         for (index, link) in self.manifest.links.iter().enumerate() {
             let kept = self.plan.kept_links.iter().find(|k| k.link == index);
-            let (id, url, resource) = match (links.get(&index), kept) {
-                (Some(remote), _) => (
-                    remote.id.clone(),
-                    remote.url.clone(),
-                    remote.resource_id.clone(),
-                ),
-                (None, Some(k)) => (k.link_id.clone(), k.url.clone(), String::new()),
-                (None, None) => continue,
-            };
             let task = self.plan.tasks.iter().find(|t| match &t.action {
-                crate::plan::Action::CreateLink { link, .. }
-                | crate::plan::Action::UpdateLink { link, .. } => *link == index,
+                Action::CreateLink { link, .. } | Action::UpdateLink { link, .. } => *link == index,
                 _ => false,
             });
-            let publish = task.map_or(0, |t| t.publish);
+            let (remote, target, publish) = match (links.get(&index), kept, task) {
+                (Some(r), _, Some(t)) => (
+                    (r.id.clone(), r.url.clone(), r.resource_id.clone()),
+                    t.path.clone(),
+                    t.publish,
+                ),
+                (None, Some(k), _) => {
+                    let publish = self
+                        .plan
+                        .publishes
+                        .iter()
+                        .position(|p| k.path.starts_with(&p.target));
+                    let remote = (k.link_id.clone(), k.url.clone(), k.resource_id.clone());
+                    (remote, k.path.clone(), publish.unwrap_or(0))
+                }
+                _ => continue,
+            };
+            let (id, url, resource_id) = remote;
+            let share_id = self.plan.publishes.get(publish).map(|p| p.share_id.clone());
             out.push(LinkOutput {
                 name: link.name.clone(),
                 id,
                 url,
-                target: task.map(|t| t.path.clone()).unwrap_or_default(),
-                share_id: self
-                    .plan
-                    .publishes
-                    .get(publish)
-                    .map(|p| p.share_id.clone())
-                    .unwrap_or_default(),
-                resource_id: resource,
+                target,
+                share_id: share_id.unwrap_or_default(),
+                resource_id,
             });
         }
         out

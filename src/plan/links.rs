@@ -74,6 +74,8 @@ pub(super) async fn plan_links(
                         name: link.name.clone(),
                         url: remote.url.clone(),
                         link_id: remote.id.clone(),
+                        path: prefix.clone(),
+                        resource_id: remote.resource_id.clone(),
                     });
                 } else {
                     let reason = format!("changed: {}", fields.join(", "));

@@ -106,6 +106,9 @@ pub struct KeptLink {
     pub name: String,
     pub url: String,
     pub link_id: String,
+    /// The share-relative path of the linked folder.
+    pub path: String,
+    pub resource_id: String,
 }
 
 /// Per-publish figures for the summary.

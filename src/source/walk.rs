@@ -1,5 +1,10 @@
 //! Walking one source folder: which folders and files a publish entry covers locally.
 //!
+//! A file is published when its path passes the filter; so is a folder (which is how an
+//! empty folder, or one whose files are all excluded, is published), and every folder above
+//! a published item. With an include like `**/*.html`, folders themselves do not match, so
+//! only the folders leading to published files are created.
+//!
 //! The walk is iterative (the `ignore` crate's walker keeps its own stack, so depth is not
 //! limited by recursion). Symbolic links are skipped unless the manifest asks to follow
 //! them; when followed, a loop is reported, not followed forever. Anything that cannot be
@@ -40,7 +45,6 @@ pub fn walk(publish: &Publish, filter: &Filter, symlinks: Symlinks, gitignore: b
     let root = publish.from.clone();
     let mut tree = LocalTree::default();
     let mut visited_dirs = BTreeSet::new();
-    let mut parents_with_children = BTreeSet::new();
     let prune_root = root.clone();
     let prune_filter = filter.clone();
     let walker = WalkBuilder::new(&root)
@@ -76,7 +80,6 @@ pub fn walk(publish: &Publish, filter: &Filter, symlinks: Symlinks, gitignore: b
         if rel.is_empty() {
             continue;
         }
-        parents_with_children.insert(parent_of(&rel).to_string());
         let Some(file_type) = entry.file_type() else {
             continue;
         };
@@ -102,7 +105,7 @@ pub fn walk(publish: &Publish, filter: &Filter, symlinks: Symlinks, gitignore: b
         add_ancestors(&mut tree.folders, rel);
     }
     for dir in visited_dirs {
-        if !parents_with_children.contains(&dir) && filter.verdict(&dir).is_included() {
+        if filter.verdict(&dir).is_included() {
             add_ancestors(&mut tree.folders, &format!("{dir}/"));
         }
     }
@@ -128,10 +131,6 @@ fn add_ancestors(folders: &mut BTreeSet<String>, rel: &str) {
         }
         end = slash;
     }
-}
-
-fn parent_of(rel: &str) -> &str {
-    rel.rfind('/').map_or("", |i| &rel[..i])
 }
 
 /// `path` relative to `root`, `/`-separated; `None` when not UTF-8 or not below `root`.
