@@ -46,7 +46,7 @@ pub async fn execute(runtime: Arc<Runtime>, fail_fast: bool) -> Outcome {
     tokio::pin!(ctrl_c);
     loop {
         while !stop && running.len() < runtime.jobs {
-            let Some(id) = ready.next() else { break };
+            let Some(id) = ready.pop() else { break };
             reporter.event(Event::TaskStarted {
                 task: &plan.tasks[id],
             });

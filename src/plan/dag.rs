@@ -57,7 +57,7 @@ impl Ready {
     }
 
     /// The next task that may start.
-    pub fn next(&mut self) -> Option<usize> {
+    pub fn pop(&mut self) -> Option<usize> {
         self.queue.pop_front()
     }
 
@@ -95,33 +95,33 @@ mod tests {
     fn a_task_starts_only_after_all_its_prerequisites() {
         let mut ready = Ready::new(&[vec![], vec![], vec![0, 1]]);
         assert_eq!(
-            (ready.next(), ready.next(), ready.next()),
+            (ready.pop(), ready.pop(), ready.pop()),
             (Some(0), Some(1), None)
         );
         ready.done(0);
-        assert_eq!(ready.next(), None);
+        assert_eq!(ready.pop(), None);
         ready.done(1);
-        assert_eq!(ready.next(), Some(2));
+        assert_eq!(ready.pop(), Some(2));
     }
 
     #[test]
     fn failed_folder_skips_children_but_not_siblings() {
         // 0: folder a, 1: a/x, 2: a/b (folder), 3: a/b/y, 4: sibling folder c
         let mut ready = Ready::new(&[vec![], vec![0], vec![0], vec![2], vec![]]);
-        assert_eq!(ready.next(), Some(0));
+        assert_eq!(ready.pop(), Some(0));
         assert_eq!(ready.failed(0), vec![1, 2, 3]);
-        assert_eq!(ready.next(), Some(4));
-        assert_eq!(ready.next(), None);
+        assert_eq!(ready.pop(), Some(4));
+        assert_eq!(ready.pop(), None);
     }
 
     #[test]
     fn a_skipped_task_is_never_released() {
         let mut ready = Ready::new(&[vec![], vec![], vec![0, 1]]);
-        ready.next();
-        ready.next();
+        ready.pop();
+        ready.pop();
         assert_eq!(ready.failed(0), vec![2]);
         ready.done(1);
-        assert_eq!(ready.next(), None);
+        assert_eq!(ready.pop(), None);
     }
 
     #[test]

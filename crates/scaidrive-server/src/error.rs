@@ -22,7 +22,7 @@ pub(crate) struct ApiError {
     /// Seconds to wait; only for 429.
     pub(crate) retry_after: Option<u64>,
     /// Extra machine-readable context (`error.details`).
-    pub(crate) details: Option<Value>,
+    pub(crate) details: Option<Box<Value>>,
 }
 
 /// Shorthand for handler results.
@@ -105,7 +105,7 @@ impl ApiError {
 
     /// Adds `error.details`.
     pub(crate) fn with_details(mut self, details: Value) -> Self {
-        self.details = Some(details);
+        self.details = Some(Box::new(details));
         self
     }
 
@@ -121,7 +121,7 @@ impl ApiError {
             error["retry_after"] = json!(secs);
         }
         if let Some(details) = &self.details {
-            error["details"] = details.clone();
+            error["details"] = (**details).clone();
         }
         json!({
             "detail": detail,
