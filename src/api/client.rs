@@ -203,7 +203,7 @@ impl Client {
 
     async fn attempt(&self, call: &Call, token: &str) -> Result<Bytes, ApiError> {
         let inner = &self.inner;
-        inner.pacer.acquire(call.cost).await;
+        let ticket = inner.pacer.acquire(call.cost).await;
         let _permit = inner.permits.acquire().await.expect("semaphore open");
         let endpoint = call.endpoint();
         let url = format!("{}{}", inner.base, call.path);
@@ -217,7 +217,6 @@ impl Client {
         request = match build_payload(request, &call.payload).await {
             Ok(r) => r,
             Err(cause) => {
-                inner.pacer.release(call.cost);
                 return Err(ApiError::Local { endpoint, cause });
             }
         };
@@ -232,11 +231,10 @@ impl Client {
         let response = match request.send().await {
             Ok(r) => r,
             Err(e) => {
-                inner.pacer.release(call.cost);
                 return Err(transport_error(endpoint, &e));
             }
         };
-        inner.pacer.observe(call.cost, response.headers());
+        inner.pacer.observe(ticket, response.headers());
         let status = response.status();
         let retry_after = retry_after(response.headers());
         let body = response.bytes().await.map_err(|e| ApiError::Ambiguous {

@@ -1,10 +1,15 @@
 //! Pacing by the service's rate budget, shared by every worker.
 //!
 //! The service reports the budget of the current window in `X-RateLimit-Limit`,
-//! `X-RateLimit-Remaining` and `X-RateLimit-Reset` (a Unix second). Before each request the
-//! pacer reserves the request's cost from what it believes is left; when that is not enough it
-//! waits for the window to reset instead of provoking a 429. A 429 that still arrives pauses
-//! every worker until its `Retry-After` has passed.
+//! `X-RateLimit-Remaining` and `X-RateLimit-Reset` (a Unix second). Answers arrive out of
+//! order, so the pacer trusts the answer to the request that was *sent* last: its figure
+//! already counts everything sent before it, and the pacer subtracts what it reserved for
+//! requests sent after it. When the estimate cannot cover a request's cost, the request waits
+//! for the window to reset instead of provoking a 429. A 429 that still arrives pauses every
+//! worker until its `Retry-After` has passed.
+//!
+//! A service that does not count (the local server with limiting off reports a full budget
+//! on every answer) therefore never makes anyone wait.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -17,91 +22,106 @@ pub struct Pacer {
     state: Mutex<State>,
 }
 
+/// A reservation: which request it was and how much had been reserved once it was made.
+#[derive(Debug, Clone, Copy)]
+pub struct Ticket {
+    seq: u64,
+    reserved_through: u64,
+}
+
 #[derive(Debug, Default)]
 struct State {
-    limit: Option<i64>,
-    remaining: Option<i64>,
-    reset_at: Option<Instant>,
-    in_flight: i64,
+    next_seq: u64,
+    /// Units reserved since the pacer was made.
+    reserved: u64,
+    /// The service's word, from the answer to the latest-sent request that was answered.
+    report: Option<Report>,
     pause_until: Option<Instant>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Report {
+    seq: u64,
+    limit: i64,
+    remaining: i64,
+    /// `reserved` when the request behind this report had been reserved.
+    reserved_through: u64,
+    reset_at: Instant,
 }
 
 impl Pacer {
     /// Waits until `cost` units may be spent, then reserves them.
-    pub async fn acquire(&self, cost: u32) {
+    pub async fn acquire(&self, cost: u32) -> Ticket {
         loop {
-            let wait = self.try_reserve(i64::from(cost), Instant::now());
-            match wait {
-                None => return,
-                Some(delay) => tokio::time::sleep(delay).await,
+            match self.try_reserve(u64::from(cost), Instant::now()) {
+                Ok(ticket) => return ticket,
+                Err(delay) => tokio::time::sleep(delay).await,
             }
         }
     }
 
-    fn try_reserve(&self, cost: i64, now: Instant) -> Option<Duration> {
+    fn try_reserve(&self, cost: u64, now: Instant) -> Result<Ticket, Duration> {
         let mut s = self.state.lock().expect("pacer lock");
         if let Some(until) = s.pause_until {
             if until > now {
-                return Some(until - now);
+                return Err(until - now);
             }
             s.pause_until = None;
         }
-        if let (Some(reset), Some(limit)) = (s.reset_at, s.limit)
-            && reset <= now
-        {
-            s.remaining = Some(limit - s.in_flight);
-            s.reset_at = None;
+        let reserved = s.reserved;
+        if let Some(report) = &mut s.report {
+            if report.reset_at <= now {
+                // The window rolled: a full budget, less what is sent from now on.
+                report.remaining = report.limit;
+                report.reserved_through = reserved;
+                report.reset_at = now + Duration::from_secs(1);
+            }
+            let since = i64::try_from(reserved - report.reserved_through).unwrap_or(i64::MAX);
+            let left = report.remaining.saturating_sub(since);
+            if left < i64::try_from(cost).unwrap_or(i64::MAX) && cost as i64 <= report.limit {
+                // A little past the reset second, so the service has rolled its window too.
+                return Err(report.reset_at.saturating_duration_since(now)
+                    + Duration::from_millis(50));
+            }
         }
-        if let (Some(remaining), Some(reset)) = (s.remaining, s.reset_at)
-            && remaining < cost
-        {
-            // A little past the reset second, so the service has rolled its window too.
-            return Some(reset.saturating_duration_since(now) + Duration::from_millis(50));
-        }
-        s.remaining = s.remaining.map(|r| r - cost);
-        s.in_flight += cost;
-        None
+        s.reserved += cost;
+        s.next_seq += 1;
+        Ok(Ticket {
+            seq: s.next_seq,
+            reserved_through: s.reserved,
+        })
     }
 
-    /// Records the budget reported by a response to a request that reserved `cost`.
-    pub fn observe(&self, cost: u32, headers: &HeaderMap) {
-        let mut s = self.state.lock().expect("pacer lock");
-        s.in_flight -= i64::from(cost);
+    /// Records the budget reported by the answer to the request behind `ticket`.
+    pub fn observe(&self, ticket: Ticket, headers: &HeaderMap) {
         let number = |name: &str| {
             headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.parse::<i64>().ok())
         };
-        if let Some(limit) = number("x-ratelimit-limit") {
-            s.limit = Some(limit);
+        let (Some(limit), Some(remaining), Some(reset)) = (
+            number("x-ratelimit-limit"),
+            number("x-ratelimit-remaining"),
+            number("x-ratelimit-reset"),
+        ) else {
+            return;
+        };
+        let now_epoch = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let ahead = Duration::from_secs(u64::try_from(reset).unwrap_or(0)).saturating_sub(now_epoch);
+        let mut s = self.state.lock().expect("pacer lock");
+        if s.report.is_some_and(|r| r.seq > ticket.seq) {
+            return;
         }
-        if let Some(remaining) = number("x-ratelimit-remaining") {
-            let seen = remaining - s.in_flight;
-            s.remaining = Some(s.remaining.map_or(seen, |r| r.min(seen)));
-        }
-        if let Some(reset) = number("x-ratelimit-reset") {
-            let now_epoch = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default();
-            let ahead =
-                Duration::from_secs(u64::try_from(reset).unwrap_or(0)).saturating_sub(now_epoch);
-            let reset_at = Instant::now() + ahead;
-            if s.reset_at
-                .is_none_or(|known| reset_at > known + Duration::from_millis(500))
-            {
-                // A new window: trust the service's figure.
-                if let Some(remaining) = number("x-ratelimit-remaining") {
-                    s.remaining = Some(remaining - s.in_flight);
-                }
-            }
-            s.reset_at = Some(reset_at);
-        }
-    }
-
-    /// Releases a reservation whose request got no answer.
-    pub fn release(&self, cost: u32) {
-        self.state.lock().expect("pacer lock").in_flight -= i64::from(cost);
+        s.report = Some(Report {
+            seq: ticket.seq,
+            limit,
+            remaining,
+            reserved_through: ticket.reserved_through,
+            reset_at: Instant::now() + ahead,
+        });
     }
 
     /// Stops every worker from sending until `delay` has passed.
@@ -109,7 +129,6 @@ impl Pacer {
         let mut s = self.state.lock().expect("pacer lock");
         let until = Instant::now() + delay;
         s.pause_until = Some(s.pause_until.map_or(until, |u| u.max(until)));
-        s.remaining = Some(0);
     }
 }
 
@@ -131,27 +150,60 @@ mod tests {
         h
     }
 
+    fn reserve(p: &Pacer, cost: u64) -> Ticket {
+        p.try_reserve(cost, Instant::now()).expect("no wait")
+    }
+
     #[test]
     fn spends_freely_while_the_budget_lasts() {
         let p = Pacer::default();
-        assert_eq!(p.try_reserve(5, Instant::now()), None);
-        p.observe(5, &headers(100, 95, 30));
-        assert_eq!(p.try_reserve(5, Instant::now()), None);
+        let t = reserve(&p, 5);
+        p.observe(t, &headers(100, 95, 30));
+        reserve(&p, 5);
     }
 
     #[test]
     fn waits_for_the_reset_when_the_budget_is_spent() {
         let p = Pacer::default();
-        assert_eq!(p.try_reserve(5, Instant::now()), None);
-        p.observe(5, &headers(100, 3, 30));
-        let wait = p.try_reserve(5, Instant::now()).expect("must wait");
+        let t = reserve(&p, 5);
+        p.observe(t, &headers(100, 3, 30));
+        let wait = p.try_reserve(5, Instant::now()).expect_err("must wait");
         assert!(wait > Duration::from_secs(25), "{wait:?}");
+    }
+
+    #[test]
+    fn reservations_after_the_last_answer_count_against_it() {
+        let p = Pacer::default();
+        let t = reserve(&p, 5);
+        p.observe(t, &headers(100, 12, 30));
+        reserve(&p, 5);
+        reserve(&p, 5);
+        assert!(p.try_reserve(5, Instant::now()).is_err());
+    }
+
+    #[test]
+    fn a_late_answer_to_an_earlier_request_does_not_overrule_a_newer_one() {
+        let p = Pacer::default();
+        let early = reserve(&p, 5);
+        let late = reserve(&p, 5);
+        p.observe(late, &headers(100, 2, 30));
+        p.observe(early, &headers(100, 95, 30));
+        assert!(p.try_reserve(5, Instant::now()).is_err());
+    }
+
+    #[test]
+    fn a_service_that_never_counts_never_makes_anyone_wait() {
+        let p = Pacer::default();
+        for _ in 0..10_000 {
+            let t = reserve(&p, 5);
+            p.observe(t, &headers(1000, 1000, 60));
+        }
     }
 
     #[test]
     fn a_pause_holds_every_caller() {
         let p = Pacer::default();
         p.pause(Duration::from_secs(3));
-        assert!(p.try_reserve(1, Instant::now()).is_some());
+        assert!(p.try_reserve(1, Instant::now()).is_err());
     }
 }
