@@ -65,7 +65,7 @@ pub struct ConnectArgs {
     pub local: bool,
 
     /// Data folder of the built-in local server used by --local [default: .scaidrive-local
-    /// beside the manifest].
+    /// in the current folder].
     #[arg(long, value_name = "DIR", requires = "local")]
     pub local_data: Option<PathBuf>,
 

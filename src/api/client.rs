@@ -185,7 +185,9 @@ impl Client {
                         rate_limited += 1;
                         Some(Duration::ZERO)
                     }
-                    ApiError::Status { status, .. } if *status >= 500 && call.resend_when_lost => {
+                    ApiError::Status { status, .. }
+                        if transient(*status) && call.resend_when_lost =>
+                    {
                         backoff.next()
                     }
                     ApiError::Transport { .. } => backoff.next(),
@@ -203,8 +205,8 @@ impl Client {
 
     async fn attempt(&self, call: &Call, token: &str) -> Result<Bytes, ApiError> {
         let inner = &self.inner;
-        let ticket = inner.pacer.acquire(call.cost).await;
         let _permit = inner.permits.acquire().await.expect("semaphore open");
+        let ticket = inner.pacer.acquire(call.cost).await;
         let endpoint = call.endpoint();
         let url = format!("{}{}", inner.base, call.path);
         let mut request = inner
@@ -217,6 +219,7 @@ impl Client {
         request = match build_payload(request, &call.payload).await {
             Ok(r) => r,
             Err(cause) => {
+                inner.pacer.release(ticket);
                 return Err(ApiError::Local { endpoint, cause });
             }
         };
@@ -231,6 +234,7 @@ impl Client {
         let response = match request.send().await {
             Ok(r) => r,
             Err(e) => {
+                inner.pacer.release(ticket);
                 return Err(transport_error(endpoint, &e));
             }
         };
@@ -329,6 +333,12 @@ async fn file_form(upload: &FileUpload) -> Result<reqwest::multipart::Form, Stri
         form = form.text(*key, value.clone());
     }
     Ok(form.part("file", part))
+}
+
+/// Statuses that say "try again": the service's own failures and an overloaded gateway. A
+/// 507 (quota), 501 or 505 would answer the same every time.
+fn transient(status: u16) -> bool {
+    matches!(status, 500 | 502 | 503 | 504)
 }
 
 fn check_url(url: &str) -> Result<(), String> {

@@ -22,10 +22,12 @@ pub struct Pacer {
     state: Mutex<State>,
 }
 
-/// A reservation: which request it was and how much had been reserved once it was made.
+/// A reservation: which request it was, its cost, and how much had been reserved once it
+/// was made.
 #[derive(Debug, Clone, Copy)]
 pub struct Ticket {
     seq: u64,
+    cost: u64,
     reserved_through: u64,
 }
 
@@ -34,6 +36,8 @@ struct State {
     next_seq: u64,
     /// Units reserved since the pacer was made.
     reserved: u64,
+    /// Units reserved by requests not answered yet.
+    in_flight: u64,
     /// The service's word, from the answer to the latest-sent request that was answered.
     report: Option<Report>,
     pause_until: Option<Instant>,
@@ -46,7 +50,8 @@ struct Report {
     remaining: i64,
     /// `reserved` when the request behind this report had been reserved.
     reserved_through: u64,
-    reset_at: Instant,
+    /// When the window ends; unknown right after a window rolled, until the next answer.
+    reset_at: Option<Instant>,
 }
 
 impl Pacer {
@@ -68,32 +73,48 @@ impl Pacer {
             }
             s.pause_until = None;
         }
-        let reserved = s.reserved;
+        let (reserved, in_flight, latest) = (s.reserved, s.in_flight, s.next_seq);
         if let Some(report) = &mut s.report {
-            if report.reset_at <= now {
-                // The window rolled: a full budget, less what is sent from now on.
+            if report.reset_at.is_some_and(|at| at <= now) {
+                // The window rolled: a full budget, less what is still in flight (it may be
+                // charged to the new window) and what is sent from now on. Answers to older
+                // requests may describe the old window: only newer ones are believed.
                 report.remaining = report.limit;
-                report.reserved_through = reserved;
-                report.reset_at = now + Duration::from_secs(1);
+                report.reserved_through = reserved - in_flight;
+                report.seq = latest;
+                report.reset_at = None;
             }
             let since = i64::try_from(reserved - report.reserved_through).unwrap_or(i64::MAX);
             let left = report.remaining.saturating_sub(since);
-            if left < i64::try_from(cost).unwrap_or(i64::MAX) && cost as i64 <= report.limit {
-                // A little past the reset second, so the service has rolled its window too.
-                return Err(report.reset_at.saturating_duration_since(now)
-                    + Duration::from_millis(50));
+            let cost = i64::try_from(cost).unwrap_or(i64::MAX);
+            // A request dearer than a whole window is sent anyway rather than never.
+            if left < cost && cost <= report.limit {
+                // A little past the reset second, so the service has rolled its window too;
+                // with the end unknown, soon again, when an answer will have told it.
+                let until = report
+                    .reset_at
+                    .map_or(Duration::ZERO, |at| at.saturating_duration_since(now));
+                return Err(until + Duration::from_millis(50));
             }
         }
         s.reserved += cost;
+        s.in_flight += cost;
         s.next_seq += 1;
         Ok(Ticket {
             seq: s.next_seq,
+            cost,
             reserved_through: s.reserved,
         })
     }
 
+    /// Forgets a reservation whose request got no answer.
+    pub fn release(&self, ticket: Ticket) {
+        self.state.lock().expect("pacer lock").in_flight -= ticket.cost;
+    }
+
     /// Records the budget reported by the answer to the request behind `ticket`.
     pub fn observe(&self, ticket: Ticket, headers: &HeaderMap) {
+        self.release(ticket);
         let number = |name: &str| {
             headers
                 .get(name)
@@ -110,9 +131,14 @@ impl Pacer {
         let now_epoch = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
-        let ahead = Duration::from_secs(u64::try_from(reset).unwrap_or(0)).saturating_sub(now_epoch);
+        let ahead =
+            Duration::from_secs(u64::try_from(reset).unwrap_or(0)).saturating_sub(now_epoch);
+        if ahead.is_zero() {
+            // It describes a window that has ended.
+            return;
+        }
         let mut s = self.state.lock().expect("pacer lock");
-        if s.report.is_some_and(|r| r.seq > ticket.seq) {
+        if s.report.is_some_and(|r| r.seq >= ticket.seq) {
             return;
         }
         s.report = Some(Report {
@@ -120,7 +146,7 @@ impl Pacer {
             limit,
             remaining,
             reserved_through: ticket.reserved_through,
-            reset_at: Instant::now() + ahead,
+            reset_at: Some(Instant::now() + ahead),
         });
     }
 
@@ -198,6 +224,17 @@ mod tests {
             let t = reserve(&p, 5);
             p.observe(t, &headers(1000, 1000, 60));
         }
+    }
+
+    #[test]
+    fn a_new_window_still_counts_the_requests_in_flight() {
+        let p = Pacer::default();
+        let t = reserve(&p, 5);
+        p.observe(t, &headers(10, 5, 1));
+        let _in_flight = reserve(&p, 5);
+        let later = Instant::now() + Duration::from_secs(3);
+        assert!(p.try_reserve(5, later).is_ok());
+        assert!(p.try_reserve(5, later).is_err());
     }
 
     #[test]

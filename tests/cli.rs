@@ -1,0 +1,108 @@
+//! The command line itself: its help text (pinned by snapshots), its exit codes for wrong
+//! usage, and the errors a run gives before it sends anything.
+
+use assert_cmd::Command;
+
+fn bin() -> Command {
+    let mut cmd = Command::cargo_bin("scaidrive-apply").unwrap();
+    cmd.env_remove("SCAIDRIVE_URL")
+        .env_remove("SCAIDRIVE_TOKEN")
+        .env_remove("SCAIDRIVE_REFRESH_TOKEN")
+        .env("COLUMNS", "100");
+    cmd
+}
+
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn manifest(dir: &tempfile::TempDir) -> String {
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::write(dir.path().join("src/a.txt"), "a").unwrap();
+    let path = dir.path().join("m.yaml");
+    std::fs::write(
+        &path,
+        "version: 1\npublish:\n  - name: site\n    from: src\n    to: { share: Docs, path: /x }\n",
+    )
+    .unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn help_texts_are_pinned() {
+    for args in [
+        vec!["--help"],
+        vec!["apply", "--help"],
+        vec!["plan", "--help"],
+        vec!["serve", "--help"],
+    ] {
+        let (code, stdout, _) = run(bin().args(&args));
+        assert_eq!(code, 0);
+        let name = args.iter().filter(|a| !a.starts_with('-')).copied();
+        let name = std::iter::once("help").chain(name).collect::<Vec<_>>().join("-");
+        insta::assert_snapshot!(name, stdout);
+    }
+}
+
+#[test]
+fn without_a_connection_the_error_says_what_to_set_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = manifest(&dir);
+    for command in [vec![m.as_str()], vec!["plan", m.as_str()]] {
+        let (code, _, stderr) = run(bin().args(&command));
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("SCAIDRIVE_URL"), "{stderr}");
+        assert!(stderr.contains("SCAIDRIVE_TOKEN"), "{stderr}");
+        assert!(stderr.contains("--local"), "{stderr}");
+    }
+}
+
+#[test]
+fn plain_http_to_another_host_is_refused_before_anything_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = manifest(&dir);
+    let (code, _, stderr) = run(bin()
+        .args(["plan", &m])
+        .env("SCAIDRIVE_URL", "http://drive.example.com")
+        .env("SCAIDRIVE_TOKEN", "sda_not_a_real_token"));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("refusing plain http://"), "{stderr}");
+    assert!(stderr.contains("drive.example.com"), "{stderr}");
+    assert!(!stderr.contains("sda_not_a_real_token"), "{stderr}");
+}
+
+#[test]
+fn usage_mistakes_exit_2_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = manifest(&dir);
+    let cases: [(&[&str], &str); 4] = [
+        (&["plan", &m, "--no-such-flag"], "--no-such-flag"),
+        (
+            &["validate", "/no/such/manifest.yaml"],
+            "/no/such/manifest.yaml",
+        ),
+        (&["plan", "-j", "lots", &m], "lots"),
+        (&["explain", &m], "PATH"),
+    ];
+    for (args, named) in cases {
+        let (code, _, stderr) = run(bin().args(args));
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(named),
+            "{args:?} should name {named}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_valid_manifest_validates_with_exit_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = manifest(&dir);
+    let (code, stdout, stderr) = run(bin().args(["validate", &m]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+}
