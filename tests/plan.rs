@@ -59,7 +59,11 @@ async fn names_the_service_cannot_hold_are_all_reported_before_any_change() {
         "control character",
         "co:lon",
     ] {
-        assert!(run.stderr.contains(expected), "missing `{expected}` in:\n{}", run.stderr);
+        assert!(
+            run.stderr.contains(expected),
+            "missing `{expected}` in:\n{}",
+            run.stderr
+        );
     }
     assert!(!run.stderr.contains(&"x".repeat(250)), "{}", run.stderr);
     let apply = env.run(&[manifest.to_str().unwrap()]).await;
@@ -82,8 +86,18 @@ async fn a_file_where_the_share_has_a_folder_and_the_reverse_are_conflicts() {
     env.server.clear_request_log();
     let run = env.run(&[m]).await;
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("/pub/x is a folder on the share but a file locally"), "{}", run.stderr);
-    assert!(run.stderr.contains("/pub/y is a file on the share but a folder locally"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("/pub/x is a folder on the share but a file locally"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("/pub/y is a file on the share but a folder locally"),
+        "{}",
+        run.stderr
+    );
     assert!(env.writes().is_empty(), "{:?}", env.writes());
 }
 
@@ -97,7 +111,10 @@ async fn a_saved_plan_applies_exactly_and_a_stale_one_is_refused() {
     let p = plan_file.to_str().unwrap();
     env.run(&["plan", "--out", p, m]).await.ok();
     let saved = std::fs::read_to_string(&plan_file).unwrap();
-    assert!(!saved.contains("correct horse"), "the plan file holds the link password");
+    assert!(
+        !saved.contains("correct horse"),
+        "the plan file holds the link password"
+    );
     env.run(&["apply", p]).await.ok();
     assert_eq!(env.remote_tree("/pub"), env.local_tree());
 
@@ -107,7 +124,11 @@ async fn a_saved_plan_applies_exactly_and_a_stale_one_is_refused() {
     env.server.clear_request_log();
     let stale = env.run(&["apply", p]).await;
     assert_eq!(stale.code, 1, "{}", stale.stderr);
-    assert!(stale.stderr.contains("changed since the plan"), "{}", stale.stderr);
+    assert!(
+        stale.stderr.contains("changed since the plan"),
+        "{}",
+        stale.stderr
+    );
     assert!(env.writes().is_empty(), "{:?}", env.writes());
 }
 
@@ -116,7 +137,10 @@ async fn json_plan_is_versioned_and_holds_no_secret() {
     let env = Env::start().await;
     env.write("a.txt", "a");
     let manifest = env.simple_manifest();
-    let run = env.run(&["plan", "--json", manifest.to_str().unwrap()]).await.ok();
+    let run = env
+        .run(&["plan", "--json", manifest.to_str().unwrap()])
+        .await
+        .ok();
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(doc["format"], 1);
     assert_eq!(doc["tasks"].as_array().unwrap().len(), 3, "{doc:#}");
@@ -144,8 +168,68 @@ async fn replanning_a_published_tree_lists_each_folder_once_and_reads_no_file() 
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let log = env.server.request_log();
     let lists = log.iter().filter(|r| r.path.ends_with("/children")).count();
-    let file_reads = log.iter().filter(|r| r.path.starts_with("/api/v1/files/")).count();
+    let file_reads = log
+        .iter()
+        .filter(|r| r.path.starts_with("/api/v1/files/"))
+        .count();
     // The target folder, its 50 folders and their 50 subfolders, plus the root to find /pub.
     assert_eq!(lists, 1 + 1 + folders * 2, "{log:?}");
     assert_eq!(file_reads, 0);
+}
+
+fn follow_manifest(env: &Env, prune: bool) -> std::path::PathBuf {
+    env.manifest(&format!(
+        "version: 1\nsettings: {{ symlinks: follow }}\npublish:\n  - name: site\n    from: src\n\
+         \x20   to: {{ share: {{share}}, path: /pub }}\n    prune: {prune}\n"
+    ))
+}
+
+/// Symbolic links are skipped unless asked for; followed, a loop is reported and not
+/// walked forever.
+#[tokio::test(flavor = "multi_thread")]
+async fn symlinks_are_skipped_by_default_and_followed_with_loops_reported() {
+    use std::os::unix::fs::symlink;
+    let env = Env::start().await;
+    env.write("real/a.txt", "a");
+    symlink(env.src().join("real"), env.src().join("alias")).unwrap();
+    symlink(env.src(), env.src().join("real/loop")).unwrap();
+    let skip = publish_all(&env);
+    let run = env.run(&[skip.to_str().unwrap()]).await.ok();
+    assert!(
+        run.stderr.contains("skipped symbolic link"),
+        "{}",
+        run.stderr
+    );
+    let remote: Vec<String> = env.remote_tree("/pub").into_keys().collect();
+    assert_eq!(remote, ["real", "real/a.txt"]);
+
+    let follow = follow_manifest(&env, false);
+    let run = env.run(&[follow.to_str().unwrap()]).await.ok();
+    assert!(
+        run.stderr.contains("real/loop"),
+        "the loop is named: {}",
+        run.stderr
+    );
+    let remote: Vec<String> = env.remote_tree("/pub").into_keys().collect();
+    assert_eq!(remote, ["alias", "alias/a.txt", "real", "real/a.txt"]);
+}
+
+/// What cannot be read locally is never taken for absent: prune leaves it alone.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreadable_folder_is_reported_and_never_pruned() {
+    let env = Env::start().await;
+    env.write("keep/a.txt", "a");
+    env.write("docs/b.txt", "b");
+    let manifest = follow_manifest(&env, true);
+    let m = manifest.to_str().unwrap();
+    env.run(&[m]).await.ok();
+    // `docs` becomes a link to nowhere: followed, it cannot be read.
+    std::fs::remove_dir_all(env.src().join("docs")).unwrap();
+    std::os::unix::fs::symlink(env.dir.path().join("gone"), env.src().join("docs")).unwrap();
+    env.server.clear_request_log();
+    let run = env.run(&[m]).await.ok();
+    assert!(run.stderr.contains("cannot read"), "{}", run.stderr);
+    assert!(run.stderr.contains("docs"), "{}", run.stderr);
+    assert!(env.writes().is_empty(), "{:?}", env.writes());
+    assert!(env.remote_tree("/pub").contains_key("docs/b.txt"));
 }
