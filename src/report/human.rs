@@ -1,5 +1,7 @@
 //! Human progress on stderr: a live bar on a terminal, a plain line every few seconds in CI.
+//! Both show files and bytes done, the rate, and the transfers in progress.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -8,6 +10,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{Event, Reporter, describe};
+use crate::plan::{Action, Task};
 
 /// How often a plain progress line is written when stderr is not a terminal.
 const PLAIN_INTERVAL: Duration = Duration::from_secs(10);
@@ -21,6 +24,8 @@ pub struct Human {
     done_tasks: AtomicU64,
     sent_bytes: AtomicU64,
     last_line: Mutex<Instant>,
+    /// Uploads in progress: task id to remote path.
+    sending: Mutex<BTreeMap<usize, String>>,
 }
 
 impl Human {
@@ -48,6 +53,7 @@ impl Human {
             done_tasks: AtomicU64::new(0),
             sent_bytes: AtomicU64::new(0),
             last_line: Mutex::new(Instant::now()),
+            sending: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -58,11 +64,35 @@ impl Human {
         }
     }
 
+    /// The transfers in progress, shortly: the first by path and how many more.
+    fn transfers(&self) -> String {
+        let sending = self.sending.lock().expect("progress lock");
+        let Some(first) = sending.values().min() else {
+            return String::new();
+        };
+        match sending.len() {
+            1 => format!(", sending {first}"),
+            n => format!(", sending {first} and {} more", n - 1),
+        }
+    }
+
+    fn track(&self, task: &Task, started: bool) {
+        if !matches!(task.action, Action::Upload { .. } | Action::Replace { .. }) {
+            return;
+        }
+        let mut sending = self.sending.lock().expect("progress lock");
+        if started {
+            sending.insert(task.id, task.path.clone());
+        } else {
+            sending.remove(&task.id);
+        }
+    }
+
     fn tick(&self) {
         let done = self.done_tasks.load(Ordering::Relaxed);
         let total = self.total_tasks.load(Ordering::Relaxed);
         if let Some(bar) = &self.bar {
-            bar.set_message(format!("{done}/{total} tasks"));
+            bar.set_message(format!("{done}/{total} tasks{}", self.transfers()));
             return;
         }
         let mut last = self.last_line.lock().expect("progress lock");
@@ -73,11 +103,12 @@ impl Human {
         let sent = self.sent_bytes.load(Ordering::Relaxed);
         let secs = self.started.elapsed().as_secs_f64().max(0.001);
         eprintln!(
-            "progress: {done}/{total} tasks, {} of {} sent, {}/s, {:.0}s elapsed",
+            "progress: {done}/{total} tasks, {} of {} sent, {}/s, {:.0}s elapsed{}",
             super::human_bytes(sent),
             super::human_bytes(self.total_bytes.load(Ordering::Relaxed)),
             super::human_bytes((sent as f64 / secs) as u64),
-            secs
+            secs,
+            self.transfers()
         );
     }
 }
@@ -92,8 +123,9 @@ impl Reporter for Human {
                     bar.set_length(bytes);
                 }
             }
-            Event::TaskStarted { .. } => {}
+            Event::TaskStarted { task } => self.track(task, true),
             Event::TaskDone { task, detail } => {
+                self.track(task, false);
                 self.done_tasks.fetch_add(1, Ordering::Relaxed);
                 if self.verbosity > 0 {
                     let extra = if detail.is_empty() {
@@ -106,6 +138,7 @@ impl Reporter for Human {
                 self.tick();
             }
             Event::TaskFailed { task, error } => {
+                self.track(task, false);
                 self.done_tasks.fetch_add(1, Ordering::Relaxed);
                 self.say(&format!("FAILED: {}: {error}", describe(task)));
             }
