@@ -281,10 +281,18 @@ async fn sigkill_inside_a_large_file_resumes_without_resending_confirmed_chunks(
         .request_log()
         .iter()
         .filter(|r| is_chunk_put(r))
-        .filter(|r| first.iter().any(|(s, i)| r.path.ends_with(&format!("{s}/chunks/{i}"))))
+        .filter(|r| {
+            first
+                .iter()
+                .any(|(s, i)| r.path.ends_with(&format!("{s}/chunks/{i}")))
+        })
         .map(|r| r.path.clone())
         .collect();
-    assert_eq!(resent, Vec::<String>::new(), "confirmed chunks were sent again");
+    assert_eq!(
+        resent,
+        Vec::<String>::new(),
+        "confirmed chunks were sent again"
+    );
     assert_eq!(
         first.len() + second.len(),
         15,
@@ -351,15 +359,17 @@ async fn json_events_and_the_outputs_file_carry_the_link() {
     assert!(events.iter().any(|e| e["event"] == "started"));
     let snapshot = env.server.snapshot(&env.creds.share_id);
     let pub_id = &snapshot["/pub"].id;
-    let doc: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&outputs).unwrap()).unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&outputs).unwrap()).unwrap();
     let links = doc["links"].as_array().unwrap();
     assert_eq!(links.len(), 1, "{doc}");
     let link = &links[0];
     assert_eq!(link["name"], "dl");
     assert_eq!(link["resource_id"], pub_id.as_str());
     assert_eq!(link["share_id"], env.creds.share_id.as_str());
-    assert!(link["id"].as_str().is_some_and(|id| !id.is_empty()), "{doc}");
+    assert!(
+        link["id"].as_str().is_some_and(|id| !id.is_empty()),
+        "{doc}"
+    );
     let url = link["url"].as_str().unwrap();
     assert!(
         url.starts_with(&format!("{}/share/", env.server.url())),

@@ -44,7 +44,10 @@ fn help_texts_are_pinned() {
         let (code, stdout, _) = run(bin().args(&args));
         assert_eq!(code, 0);
         let name = args.iter().filter(|a| !a.starts_with('-')).copied();
-        let name = std::iter::once("help").chain(name).collect::<Vec<_>>().join("-");
+        let name = std::iter::once("help")
+            .chain(name)
+            .collect::<Vec<_>>()
+            .join("-");
         insta::assert_snapshot!(name, stdout);
     }
 }

@@ -18,6 +18,10 @@ pub struct Runtime {
     pub plan: Arc<Plan>,
     pub reporter: Arc<dyn Reporter>,
     pub jobs: usize,
+    /// Chunk buffers in memory, across every file: read a chunk only with a permit, and keep
+    /// it until the chunk is sent. This bounds memory by `jobs` chunks however many large
+    /// files are sent at once.
+    pub chunk_buffers: tokio::sync::Semaphore,
     created: Mutex<HashMap<usize, String>>,
     links: Mutex<HashMap<usize, RemoteLink>>,
 }
@@ -38,6 +42,7 @@ impl Runtime {
             plan,
             reporter,
             jobs: jobs.max(1),
+            chunk_buffers: tokio::sync::Semaphore::new(jobs.max(1)),
             created: Mutex::new(HashMap::new()),
             links: Mutex::new(HashMap::new()),
         }

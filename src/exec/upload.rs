@@ -1,7 +1,8 @@
 //! Sending file content: multipart for small files, resumable sessions for large files and
 //! for new versions, with the checks that keep a publish exact.
 //!
-//! - Content streams from disk; memory holds at most one chunk per request in flight.
+//! - Content streams from disk; memory holds at most `jobs` chunks, whatever the number of
+//!   files sent at once ([`Runtime::chunk_buffers`]).
 //! - The SHA-256 is computed while reading and compared with what the service reports.
 //! - A file that changes while it is sent (size or mtime moved) is not left published
 //!   half-changed: a new file is sent to the trash again, a session is aborted, and the
@@ -274,6 +275,7 @@ async fn send_chunks(rt: &Runtime, session: &Session, local: &Local) -> Result<(
             async move {
                 let offset = index * chunk_size;
                 let len = chunk_size.min(size.saturating_sub(offset));
+                let _buffer = rt.chunk_buffers.acquire().await.expect("semaphore open");
                 let bytes = read_chunk(path, offset, len)
                     .await
                     .map_err(|e| ApiError::Local {

@@ -382,7 +382,9 @@ impl Spawned {
     }
 }
 
-fn drain(mut pipe: impl tokio::io::AsyncRead + Unpin + Send + 'static) -> tokio::task::JoinHandle<String> {
+fn drain(
+    mut pipe: impl tokio::io::AsyncRead + Unpin + Send + 'static,
+) -> tokio::task::JoinHandle<String> {
     tokio::spawn(async move {
         let mut buf = Vec::new();
         let _ = pipe.read_to_end(&mut buf).await;

@@ -118,6 +118,8 @@ fn main() {
         let server = Server::start(Config::new(dir.path()))
             .await
             .expect("server");
+        // Built with the main crate, reqwest's rustls needs a crypto provider.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(64)
             .build()

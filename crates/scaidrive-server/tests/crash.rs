@@ -52,7 +52,7 @@ async fn acknowledged_writes_survive_kill_dash_nine() {
             .unwrap();
     assert_eq!(creds.url, url);
     let api = Api {
-        http: reqwest::Client::new(),
+        http: common::http(),
         creds: creds.clone(),
     };
 
@@ -111,7 +111,7 @@ async fn acknowledged_writes_survive_kill_dash_nine() {
         Some(sha256(&big).as_str())
     );
     let api = Api {
-        http: reqwest::Client::new(),
+        http: common::http(),
         creds: server.credentials(),
     };
     let file_id = &snapshot["/big.bin"].id;

@@ -150,7 +150,7 @@ async fn state_and_identity_survive_a_restart() {
     let server = Server::start(Config::new(dir.path())).await.unwrap();
     let creds = server.credentials();
     let api = common::Api {
-        http: reqwest::Client::new(),
+        http: common::http(),
         creds: creds.clone(),
     };
     let folder = api.mkdir(None, "kept").await;
@@ -166,7 +166,7 @@ async fn state_and_identity_survive_a_restart() {
     assert_eq!(again.share_id, creds.share_id);
     assert_eq!(server.snapshot(&creds.share_id), before);
     let api = common::Api {
-        http: reqwest::Client::new(),
+        http: common::http(),
         creds: again,
     };
     let content = api

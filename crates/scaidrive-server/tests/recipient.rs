@@ -15,7 +15,7 @@ async fn link(api: &Api, body: Value) -> Value {
 }
 
 fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
+    common::http_builder()
         .redirect(Policy::none())
         .build()
         .unwrap()

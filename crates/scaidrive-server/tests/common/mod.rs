@@ -8,6 +8,18 @@ use scaidrive_server::{Config, Credentials, Server};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
+/// A client builder for the tests. Built together with the main crate, reqwest has rustls on
+/// without a crypto provider, so one is installed first (a no-op when it is already there).
+pub fn http_builder() -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Client::builder()
+}
+
+/// A plain client for the tests.
+pub fn http() -> Client {
+    http_builder().build().unwrap()
+}
+
 /// A running server plus its data dir.
 pub struct Harness {
     pub server: Server,
@@ -34,7 +46,7 @@ pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Harness {
     Harness {
         server,
         dir,
-        http: Client::new(),
+        http: http(),
     }
 }
 
