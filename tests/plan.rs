@@ -148,13 +148,14 @@ async fn json_plan_is_versioned_and_holds_no_secret() {
     assert!(!run.stdout.contains(&env.creds.token));
 }
 
-/// A fully published tree, planned again with a warm state cache: one list per folder and
-/// not a single per-file request.
+/// A fully published tree of 50,000 files, planned again with a warm state cache: one list
+/// per folder and not a single per-file request. (The publish itself takes most of this
+/// test's time, about 45 s on 2 cores.)
 #[tokio::test(flavor = "multi_thread")]
 async fn replanning_a_published_tree_lists_each_folder_once_and_reads_no_file() {
     let env = Env::start().await;
-    let folders = 50;
-    let per_folder = 40;
+    let folders = 250;
+    let per_folder = 200;
     for f in 0..folders {
         for i in 0..per_folder {
             env.write(&format!("d{f:03}/sub/f{i:03}.txt"), format!("{f}-{i}"));
@@ -162,7 +163,14 @@ async fn replanning_a_published_tree_lists_each_folder_once_and_reads_no_file() 
     }
     let manifest = publish_all(&env);
     let m = manifest.to_str().unwrap();
-    env.run(&["-j", "16", m]).await.ok();
+    env.run(&["-j", "16", "-q", m]).await.ok();
+    let files = env
+        .server
+        .snapshot(&env.creds.share_id)
+        .values()
+        .filter(|e| e.kind == scaidrive_server::EntryKind::File)
+        .count();
+    assert_eq!(files, folders * per_folder);
     env.server.clear_request_log();
     let run = env.run(&["plan", "--detailed-exitcode", m]).await;
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
@@ -172,9 +180,10 @@ async fn replanning_a_published_tree_lists_each_folder_once_and_reads_no_file() 
         .iter()
         .filter(|r| r.path.starts_with("/api/v1/files/"))
         .count();
-    // The target folder, its 50 folders and their 50 subfolders, plus the root to find /pub.
+    // The target folder, its 250 folders and their 250 subfolders, plus the root to find /pub.
     assert_eq!(lists, 1 + 1 + folders * 2, "{log:?}");
     assert_eq!(file_reads, 0);
+    assert_eq!(env.writes(), Vec::<String>::new());
 }
 
 fn follow_manifest(env: &Env, prune: bool) -> std::path::PathBuf {
