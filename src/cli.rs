@@ -27,16 +27,28 @@ const COMMANDS: &[&str] = &[
     "apply", "plan", "validate", "explain", "schema", "serve", "help",
 ];
 
-/// Inserts `apply` when the first argument is not a subcommand (or a help/version flag), so
-/// that `scaidrive-apply MANIFEST` means `scaidrive-apply apply MANIFEST`.
+/// Inserts `apply` when no argument names a subcommand, so that `scaidrive-apply MANIFEST`
+/// means `scaidrive-apply apply MANIFEST`. Options may come before the subcommand
+/// (`scaidrive-apply --local plan MANIFEST`): the subcommand is moved to the front. Only a
+/// first argument that is an option is looked past, so a manifest that happens to be called
+/// `plan` is still a manifest when it comes first.
 pub fn with_default_command(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    let first = args.get(1).and_then(|a| a.to_str()).map(str::to_string);
-    let keep = match first.as_deref() {
-        None => true,
-        Some(a) => COMMANDS.contains(&a) || matches!(a, "-h" | "--help" | "-V" | "--version"),
+    let is_command = |a: &std::ffi::OsString| a.to_str().is_some_and(|a| COMMANDS.contains(&a));
+    let Some(first) = args.get(1).and_then(|a| a.to_str()) else {
+        return args;
     };
-    if !keep {
-        args.insert(1, "apply".into());
+    if COMMANDS.contains(&first) || matches!(first, "-h" | "--help" | "-V" | "--version") {
+        return args;
+    }
+    let named = first
+        .starts_with('-')
+        .then(|| args.iter().skip(2).position(is_command));
+    match named.flatten() {
+        Some(at) => {
+            let command = args.remove(at + 2);
+            args.insert(1, command);
+        }
+        None => args.insert(1, "apply".into()),
     }
     args
 }
@@ -194,4 +206,47 @@ pub fn main() -> i32 {
         }
     };
     commands::run(cli.command)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_default_command;
+
+    fn args(line: &str) -> Vec<String> {
+        let argv = line.split(' ').map(Into::into).collect();
+        with_default_command(argv)
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_bare_manifest_means_apply() {
+        assert_eq!(args("sa m.yaml"), ["sa", "apply", "m.yaml"]);
+        assert_eq!(
+            args("sa --local -j 4 m.yaml"),
+            ["sa", "apply", "--local", "-j", "4", "m.yaml"]
+        );
+    }
+
+    #[test]
+    fn a_subcommand_after_options_is_moved_to_the_front() {
+        assert_eq!(
+            args("sa --local plan m.yaml"),
+            ["sa", "plan", "--local", "m.yaml"]
+        );
+        assert_eq!(
+            args("sa plan --local m.yaml"),
+            ["sa", "plan", "--local", "m.yaml"]
+        );
+    }
+
+    #[test]
+    fn a_manifest_named_like_a_subcommand_is_still_a_manifest_when_it_comes_first() {
+        assert_eq!(
+            args("sa ./plan --json"),
+            ["sa", "apply", "./plan", "--json"]
+        );
+        assert_eq!(args("sa --help"), ["sa", "--help"]);
+    }
 }
