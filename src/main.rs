@@ -1,3 +1,5 @@
+//! The `scaidrive-apply` binary: everything is in the library, [`scaidrive_apply::cli`].
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

@@ -15,7 +15,12 @@ impl Reporter for Json {
                 json!({"event": "started", "tasks": tasks, "bytes": bytes})
             }
             Event::TaskStarted { task } => {
-                json!({"event": "task_started", "task": task.id, "action": task.action.kind(), "path": task.path})
+                json!({
+                    "event": "task_started",
+                    "task": task.id,
+                    "action": task.action.kind(),
+                    "path": task.path,
+                })
             }
             Event::TaskDone { task, detail } => json!({
                 "event": "task_done", "task": task.id, "action": task.action.kind(),
