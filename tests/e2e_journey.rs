@@ -662,7 +662,7 @@ async fn the_rust_docs_journey() {
     assert!(
         local_again.stderr.contains(&format!(
             ": 0 folders created, 0 files uploaded (0 B), 0 replaced, 0 deleted, {files} \
-             unchanged; links: 0 created, 0 updated"
+             unchanged; links: 0 created, 0 updated, 1 kept"
         )),
         "{}",
         local_again.stderr
@@ -847,7 +847,7 @@ async fn the_rust_docs_journey() {
         again.stderr
     );
     assert!(
-        again.stderr.contains("links: 0 created, 0 updated"),
+        again.stderr.contains("links: 0 created, 0 updated, 1 kept"),
         "{}",
         again.stderr
     );

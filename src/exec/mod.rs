@@ -86,6 +86,7 @@ pub async fn execute(runtime: Arc<Runtime>, fail_fast: bool) -> Outcome {
         }
     }
     summary.unchanged = plan.publishes.iter().map(|p| p.unchanged).sum();
+    summary.links_kept = plan.kept_links.len() as u64;
     summary.links = runtime.link_outputs();
     Outcome { summary }
 }

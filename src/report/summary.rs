@@ -17,6 +17,7 @@ pub struct Summary {
     pub deleted: u64,
     pub links_created: u64,
     pub links_updated: u64,
+    pub links_kept: u64,
     pub unchanged: u64,
     pub failed: u64,
     pub skipped: u64,
@@ -52,7 +53,7 @@ pub fn render(s: &Summary) -> String {
     let _ = writeln!(
         out,
         "{verdict} in {}: {} folders created, {} files uploaded ({}), {} replaced, {} deleted, \
-         {} unchanged; links: {} created, {} updated",
+         {} unchanged; links: {} created, {} updated, {} kept",
         humantime::format_duration(Duration::from_millis((s.seconds * 1000.0) as u64)),
         s.folders_created,
         s.files_uploaded,
@@ -61,7 +62,8 @@ pub fn render(s: &Summary) -> String {
         s.deleted,
         s.unchanged,
         s.links_created,
-        s.links_updated
+        s.links_updated,
+        s.links_kept
     );
     if s.failed > 0 || s.skipped > 0 {
         let _ = writeln!(
