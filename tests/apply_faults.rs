@@ -303,6 +303,47 @@ async fn sigkill_inside_a_large_file_resumes_without_resending_confirmed_chunks(
     env.assert_converged(1).await;
 }
 
+/// A session journaled by a killed run but expired on the service since (410) is not
+/// resumed: the next run starts a new one and publishes the file whole.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expired_session_is_replaced_by_a_new_one() {
+    let env = Env::start_with(|c| c.upload_session_ttl = Duration::from_secs(2)).await;
+    env.write_big("big/blob.bin", 60 * MIB, 11);
+    let manifest = env.simple_manifest();
+    env.server.set_faults(Faults {
+        latency: Duration::from_millis(200),
+        ..Faults::default()
+    });
+    let child = env.spawn(&[path(&manifest), "-j", "2"]);
+    env.wait_for_log(WAIT, |log| accepted_chunks(log).len() >= 2)
+        .await;
+    child.kill(&env).await;
+    env.calm();
+    let first: BTreeSet<_> = accepted_chunks(&env.server.request_log())
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    assert_eq!(first.len(), 1, "one session before the kill");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    env.server.clear_request_log();
+    let run = env.run(&[path(&manifest)]).await;
+    exit_code(&run, 0);
+    let log = env.server.request_log();
+    let gone = log.iter().filter(|r| r.status == 410).count();
+    assert!(
+        gone >= 1,
+        "the old session was asked for and found gone: {log:?}"
+    );
+    let second: BTreeSet<_> = accepted_chunks(&log).into_iter().map(|(s, _)| s).collect();
+    assert_eq!(second.len(), 1, "{second:?}");
+    assert!(
+        first.is_disjoint(&second),
+        "a new session: {first:?} then {second:?}"
+    );
+    assert_eq!(accepted_chunks(&log).len(), 15, "the whole file, once");
+    env.assert_converged(1).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_exits_130_and_a_rerun_converges() {
     let env = Env::start().await;
