@@ -1,19 +1,20 @@
 //! Building the plan: local walk, remote observation, and the diff into tasks.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 
-use futures::StreamExt;
 use sha2::{Digest, Sha256};
 
+use super::compare::{Comparison, resolve_comparisons};
 use super::links::plan_links;
 use super::names::{colliding, invalid_name};
+use super::prune::plan_prune;
 use super::{Action, FolderRef, Plan, PublishSummary, Task};
 use crate::api::{ApiError, CHUNK_SIZE, Client, MULTIPART_LIMIT};
-use crate::manifest::{Manifest, OnChange, Publish};
+use crate::manifest::{Manifest, Publish};
 use crate::remote::{self, ObservedTree, RemoteEntry};
 use crate::source::filter::Filter;
-use crate::source::walk::{LocalFile, LocalTree, walk};
+use crate::source::walk::{LocalTree, walk};
 use crate::state::State;
 
 /// Why no plan could be made.
@@ -312,17 +313,6 @@ fn plan_folders(index: usize, scope: &mut Scope, tasks: &mut Tasks, problems: &m
     }
 }
 
-/// A file whose content must be compared before deciding.
-pub(super) struct Comparison {
-    publish: usize,
-    path: String,
-    parent: FolderRef,
-    name: String,
-    local: LocalFile,
-    file_id: String,
-    modified_at: String,
-}
-
 fn plan_files(
     index: usize,
     scope: &Scope,
@@ -373,193 +363,6 @@ fn plan_files(
                 },
             }),
         }
-    }
-}
-
-/// Decides each same-name file: unchanged, or replaced. Fetches remote checksums only when
-/// sizes agree and the state cache does not know them; hashes local files only then too.
-async fn resolve_comparisons(
-    client: &Client,
-    state: &State,
-    manifest: &Manifest,
-    compare: Vec<Comparison>,
-    tasks: &mut Tasks,
-    problems: &mut Vec<String>,
-    jobs: usize,
-) -> Result<HashMap<usize, u64>, ApiError> {
-    let same_size: Vec<&Comparison> = compare
-        .iter()
-        .filter(|c| !c.modified_at.is_empty())
-        .collect();
-    let unknown: Vec<String> = same_size
-        .iter()
-        .filter(|c| {
-            state
-                .remote_checksum(&c.file_id, c.local.size, &c.modified_at)
-                .is_none()
-        })
-        .map(|c| c.file_id.clone())
-        .collect();
-    let fetched = remote::checksums(client, unknown, jobs).await?;
-    let local_hashes = hash_all(
-        state,
-        same_size.iter().map(|c| c.local.clone()).collect(),
-        jobs,
-    )
-    .await;
-    let mut unchanged: HashMap<usize, u64> = HashMap::new();
-    for c in compare {
-        let reason = if c.modified_at.is_empty() {
-            "size differs"
-        } else {
-            let remote = match fetched.get(&c.file_id) {
-                Some((sha, _)) => {
-                    state.store_remote(&c.file_id, c.local.size, &c.modified_at, sha);
-                    Some(sha.clone())
-                }
-                None => state.remote_checksum(&c.file_id, c.local.size, &c.modified_at),
-            };
-            let local = local_hashes.get(&c.local.abs);
-            match (remote, local) {
-                (Some(r), Some(Ok(l))) if &r == l => {
-                    *unchanged.entry(c.publish).or_default() += 1;
-                    continue;
-                }
-                (_, Some(Err(e))) => {
-                    problems.push(format!("cannot read {}: {e}", c.local.abs.display()));
-                    continue;
-                }
-                _ => "content differs",
-            }
-        };
-        match manifest.settings.on_change {
-            OnChange::Replace => {
-                let after = created_id(&c.parent).into_iter().collect();
-                let action = Action::Replace {
-                    parent: c.parent,
-                    name: c.name,
-                    file_id: c.file_id,
-                    local: c.local.abs.display().to_string(),
-                    size: c.local.size,
-                    mtime_ns: c.local.mtime_ns,
-                };
-                tasks.push(c.publish, c.path, action, reason, after);
-            }
-            OnChange::Skip => *unchanged.entry(c.publish).or_default() += 1,
-            OnChange::Fail => problems.push(format!(
-                "{} differs from {} ({reason}) and settings.on_change is `fail`; \
-                 set it to `replace` to publish the new content",
-                c.path,
-                c.local.abs.display()
-            )),
-        }
-    }
-    Ok(unchanged)
-}
-
-/// SHA-256 of each file, from the cache or computed (and cached), `jobs` at a time.
-pub async fn hash_all(
-    state: &State,
-    files: Vec<LocalFile>,
-    jobs: usize,
-) -> HashMap<std::path::PathBuf, Result<String, String>> {
-    let mut out = HashMap::new();
-    let mut todo = Vec::new();
-    for file in files {
-        match state.cached_hash(&file) {
-            Some(sha) => {
-                out.insert(file.abs.clone(), Ok(sha));
-            }
-            None => todo.push(file),
-        }
-    }
-    let computed: Vec<_> = futures::stream::iter(todo)
-        .map(|file| async move {
-            let path = file.abs.clone();
-            let sha = tokio::task::spawn_blocking(move || crate::source::hash::sha256_file(&path))
-                .await
-                .expect("hash task");
-            (file, sha)
-        })
-        .buffer_unordered(jobs.clamp(1, 4))
-        .collect()
-        .await;
-    for (file, sha) in computed {
-        if let Ok(sha) = &sha {
-            state.store_hash(&file, sha);
-        }
-        out.insert(file.abs, sha.map_err(|e| e.to_string()));
-    }
-    out
-}
-
-fn plan_prune(
-    index: usize,
-    scope: &Scope,
-    max_delete: usize,
-    tasks: &mut Tasks,
-    problems: &mut Vec<String>,
-) {
-    if !scope.publish.prune || scope.observed.root.is_none() {
-        return;
-    }
-    let unreadable: Vec<&str> = scope
-        .local
-        .unreadable
-        .iter()
-        .map(|(r, _)| r.as_str())
-        .collect();
-    let protected = |rel: &str| {
-        unreadable
-            .iter()
-            .any(|u| u.is_empty() || rel == *u || rel.starts_with(&format!("{u}/")))
-    };
-    let uploads: Vec<usize> = tasks
-        .list
-        .iter()
-        .filter(|t| t.publish == index && !matches!(t.action, Action::Delete { .. }))
-        .map(|t| t.id)
-        .collect();
-    let mut deletes = 0;
-    let mut deleted_folders: Vec<String> = Vec::new();
-    for (rel, entry) in &scope.observed.entries {
-        let (is_folder, id) = match entry {
-            RemoteEntry::Folder { id } => (true, id),
-            RemoteEntry::File { id, .. } => (false, id),
-        };
-        let present = if is_folder {
-            scope.local.folders.contains(rel)
-        } else {
-            scope.local.files.contains_key(rel)
-        };
-        let under_deleted = deleted_folders
-            .iter()
-            .any(|d| rel.starts_with(&format!("{d}/")));
-        if present || under_deleted || protected(rel) {
-            continue;
-        }
-        if is_folder {
-            deleted_folders.push(rel.clone());
-        }
-        deletes += 1;
-        let action = Action::Delete {
-            id: id.clone(),
-            is_folder,
-        };
-        tasks.push(
-            index,
-            scope.remote_path(rel),
-            action,
-            "not in the sources (prune)",
-            uploads.clone(),
-        );
-    }
-    if deletes > max_delete {
-        problems.push(format!(
-            "publish `{}`: prune would delete {deletes} items, more than settings.max_delete \
-             ({max_delete}); check the sources, or raise max_delete",
-            scope.publish.name
-        ));
     }
 }
 

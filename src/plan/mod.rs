@@ -6,11 +6,14 @@
 //! passwords are re-read from the environment when a saved plan is applied.
 
 mod build;
+mod compare;
 pub mod dag;
 pub mod links;
 mod names;
+mod prune;
 
-pub use build::{PlanError, build, hash_all};
+pub use build::{PlanError, build};
+pub use compare::hash_all;
 
 use serde::{Deserialize, Serialize};
 
