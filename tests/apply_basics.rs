@@ -96,3 +96,55 @@ async fn changed_and_removed_files_are_replaced_and_pruned() {
         "{writes:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn max_delete_counts_what_a_deleted_folder_holds() {
+    let env = Env::start().await;
+    env.write("keep.txt", "kept");
+    for i in 0..6 {
+        env.write(&format!("old/f{i}.txt"), format!("file {i}"));
+    }
+    let yaml = |max: usize| {
+        format!(
+            "version: 1\nsettings: {{ prune: true, max_delete: {max} }}\npublish:\n  - name: site\n\
+             \x20   from: src\n    to: {{ share: {{share}}, path: /pub }}\n"
+        )
+    };
+    let manifest = env.manifest(&yaml(5));
+    let manifest = manifest.to_str().unwrap();
+    env.run(&[manifest]).await.ok();
+    std::fs::remove_dir_all(env.src().join("old")).unwrap();
+    env.server.clear_request_log();
+    let refused = env.run(&[manifest]).await;
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("prune would delete 7 items"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(env.writes(), Vec::<String>::new());
+    assert_eq!(env.remote_tree("/pub").len(), 8);
+    let manifest = env.manifest(&yaml(7));
+    env.run(&[manifest.to_str().unwrap()]).await.ok();
+    assert_eq!(env.remote_tree("/pub"), env.local_tree());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_named_pipe_is_skipped_with_a_warning_and_never_read() {
+    let env = Env::start().await;
+    env.write("real.txt", "real");
+    let fifo = env.src().join("pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.unwrap().success(), "mkfifo");
+    let manifest = env.simple_manifest();
+    let run = env.run(&[manifest.to_str().unwrap()]).await.ok();
+    assert!(
+        run.stderr.contains("pipe: not a regular file"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        env.remote_tree("/pub").keys().collect::<Vec<_>>(),
+        ["real.txt"]
+    );
+}

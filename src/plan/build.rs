@@ -244,6 +244,12 @@ fn check_local(
             publish.name
         ));
     }
+    for rel in &local.skipped_special {
+        warnings.push(format!(
+            "publish `{}`: skipped {from}/{rel}: not a regular file (a pipe, socket or device)",
+            publish.name
+        ));
+    }
 }
 
 fn plan_folders(index: usize, scope: &mut Scope, tasks: &mut Tasks, problems: &mut Vec<String>) {

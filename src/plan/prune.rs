@@ -1,8 +1,10 @@
 //! Prune: remote items that the sources no longer have, and the guards around deleting them.
 //!
 //! Deletes stay inside the publish's own target folder, wait for every other task of the
-//! publish, never touch anything below a local folder that could not be read, and are refused
-//! as a whole when they would exceed `settings.max_delete`.
+//! publish, never touch anything below a local folder that could not be read (nor an item
+//! whose local namesake is a pipe, socket or device), and are refused as a whole when they
+//! would exceed `settings.max_delete`. That cap counts every item that would go, the content
+//! of a deleted folder included, though a folder needs a single request.
 
 use super::Action;
 use super::build::{Scope, Tasks};
@@ -24,6 +26,7 @@ pub(super) fn plan_prune(
         .unreadable
         .iter()
         .map(|(r, _)| r.as_str())
+        .chain(scope.local.skipped_special.iter().map(String::as_str))
         .collect();
     let protected = |rel: &str| {
         unreadable
@@ -51,13 +54,16 @@ pub(super) fn plan_prune(
         let under_deleted = deleted_folders
             .iter()
             .any(|d| rel.starts_with(&format!("{d}/")));
-        if present || under_deleted || protected(rel) {
+        if present || protected(rel) {
+            continue;
+        }
+        deletes += 1;
+        if under_deleted {
             continue;
         }
         if is_folder {
             deleted_folders.push(rel.clone());
         }
-        deletes += 1;
         let action = Action::Delete {
             id: id.clone(),
             is_folder,
@@ -72,8 +78,9 @@ pub(super) fn plan_prune(
     }
     if deletes > max_delete {
         problems.push(format!(
-            "publish `{}`: prune would delete {deletes} items, more than settings.max_delete \
-             ({max_delete}); check the sources, or raise max_delete",
+            "publish `{}`: prune would delete {deletes} items (files and folders, counting \
+             what deleted folders hold), more than settings.max_delete ({max_delete}); check \
+             the sources, or raise max_delete",
             scope.publish.name
         ));
     }

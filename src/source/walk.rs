@@ -9,7 +9,9 @@
 //! limited by recursion). Symbolic links are skipped unless the manifest asks to follow
 //! them; when followed, a loop is reported, not followed forever. Anything that cannot be
 //! read is reported and remembered as unreadable, so that no deletion is ever planned from
-//! its apparent absence.
+//! its apparent absence. Only regular files are published: a named pipe, socket or device
+//! has no content to upload (reading a pipe would wait forever), so it is skipped and
+//! reported, and (like an unreadable item) never pruned from the share.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -38,6 +40,8 @@ pub struct LocalTree {
     pub unreadable: Vec<(String, String)>,
     /// Symbolic links that were skipped or formed loops, for the report.
     pub skipped_links: Vec<String>,
+    /// Pipes, sockets and devices: neither files nor folders, so never published.
+    pub skipped_special: Vec<String>,
 }
 
 /// Walks `publish.from` with `filter`.
@@ -95,6 +99,7 @@ pub fn walk(publish: &Publish, filter: &Filter, symlinks: Symlinks, gitignore: b
             continue;
         }
         match entry.metadata() {
+            Ok(meta) if !meta.is_file() => tree.skipped_special.push(rel),
             Ok(meta) => {
                 tree.files.insert(rel, local_file(entry.path(), &meta));
             }
@@ -191,5 +196,18 @@ mod tests {
         let tree = walk(&publish(dir.path()), &filter, Symlinks::Skip, false);
         assert_eq!(tree.files.keys().collect::<Vec<_>>(), ["real"]);
         assert_eq!(tree.skipped_links, ["link"]);
+    }
+
+    #[test]
+    fn pipes_are_skipped_and_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("real"), "x").unwrap();
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success(), "mkfifo");
+        let filter = Filter::new(&["**".into()], &[]).unwrap();
+        let tree = walk(&publish(dir.path()), &filter, Symlinks::Skip, false);
+        assert_eq!(tree.files.keys().collect::<Vec<_>>(), ["real"]);
+        assert_eq!(tree.skipped_special, ["pipe"]);
     }
 }
