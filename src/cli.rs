@@ -111,9 +111,9 @@ pub struct RunArgs {
     #[arg(value_name = "MANIFEST")]
     pub manifest: PathBuf,
 
-    /// Concurrent requests [default: the manifest's settings.jobs, else 8].
-    #[arg(short, long, value_name = "N")]
-    pub jobs: Option<usize>,
+    /// Concurrent requests, 1 to 256 [default: the manifest's settings.jobs, or 8].
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: Option<u16>,
 
     /// Machine-readable output on stdout (NDJSON events for apply, a plan document for plan).
     #[arg(long)]
@@ -198,14 +198,22 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() {
-                crate::exit::USAGE
-            } else {
+            return if !e.use_stderr() {
                 crate::exit::SUCCESS
+            } else if detailed_exitcode(std::env::args_os()) {
+                crate::exit::FAILURE
+            } else {
+                crate::exit::USAGE
             };
         }
     };
     commands::run(cli.command)
+}
+
+/// Whether the command line asks for `plan --detailed-exitcode`, whose 2 means "changes
+/// pending", so that a usage error there must exit 1 instead.
+fn detailed_exitcode(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
+    args.skip(1).any(|a| a == "--detailed-exitcode")
 }
 
 #[cfg(test)]

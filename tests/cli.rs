@@ -83,8 +83,10 @@ fn plain_http_to_another_host_is_refused_before_anything_is_sent() {
 fn usage_mistakes_exit_2_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     let m = manifest(&dir);
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 6] = [
         (&["plan", &m, "--no-such-flag"], "--no-such-flag"),
+        (&["plan", "-j", "0", &m], "1..=256"),
+        (&["apply", "--jobs", "257", &m], "1..=256"),
         (
             &["validate", "/no/such/manifest.yaml"],
             "/no/such/manifest.yaml",
@@ -108,4 +110,26 @@ fn a_valid_manifest_validates_with_exit_0() {
     let m = manifest(&dir);
     let (code, stdout, stderr) = run(bin().args(["validate", &m]));
     assert_eq!(code, 0, "{stdout}{stderr}");
+}
+
+#[test]
+fn detailed_exitcode_reports_every_error_as_1_not_as_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = manifest(&dir);
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(&broken, "version: 1
+publsh: []
+").unwrap();
+    let broken = broken.to_str().unwrap();
+    let cases: [&[&str]; 4] = [
+        &["plan", "--detailed-exitcode", broken],
+        &["plan", "--detailed-exitcode", "/no/such/manifest.yaml"],
+        &["plan", "--detailed-exitcode", &m],
+        &["plan", "--detailed-exitcode", "--no-such-flag", &m],
+    ];
+    for args in cases {
+        let (code, _, stderr) = run(bin().args(args));
+        assert_eq!(code, 1, "{args:?}: {stderr}");
+        assert!(stderr.contains("error"), "{args:?}: {stderr}");
+    }
 }

@@ -8,6 +8,8 @@ use super::prepare::{prepare, stderr_line};
 pub async fn run(args: &PlanArgs) -> i32 {
     let prepared = match prepare(&args.run, &args.run.manifest, &stderr_line).await {
         Ok(p) => p,
+        // With --detailed-exitcode, 2 means "changes pending": every error is 1 there.
+        Err(_) if args.detailed_exitcode => return exit::FAILURE,
         Err(code) => return code,
     };
     let plan = &prepared.plan;

@@ -30,7 +30,7 @@ pub async fn prepare(
         say(e.to_string().trim_end());
         exit::USAGE
     })?;
-    let jobs = args.jobs.unwrap_or(manifest.settings.jobs).clamp(1, 256);
+    let jobs = args.jobs.map_or(manifest.settings.jobs, usize::from);
     let connection = connect(&args.connect, jobs).await.map_err(|e| {
         say(&format!("error: {e}"));
         exit::USAGE
