@@ -117,9 +117,13 @@ fn detailed_exitcode_reports_every_error_as_1_not_as_changes() {
     let dir = tempfile::tempdir().unwrap();
     let m = manifest(&dir);
     let broken = dir.path().join("broken.yaml");
-    std::fs::write(&broken, "version: 1
+    std::fs::write(
+        &broken,
+        "version: 1
 publsh: []
-").unwrap();
+",
+    )
+    .unwrap();
     let broken = broken.to_str().unwrap();
     let cases: [&[&str]; 4] = [
         &["plan", "--detailed-exitcode", broken],

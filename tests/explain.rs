@@ -184,3 +184,17 @@ fn missing_path_is_answered_from_the_rules() {
         "{out}"
     );
 }
+
+#[test]
+fn a_name_the_plan_refuses_is_not_called_published_and_is_printed_escaped() {
+    let dir = site(&manifest("[\"**\"]", "[]", false));
+    std::fs::write(dir.path().join("src/bad\u{1b}[31mname.txt"), "x").unwrap();
+    let out = explain(dir.path(), "src/bad\u{1b}[31mname.txt");
+    assert!(out.contains("published: no"), "{out}");
+    assert!(out.contains("control character"), "{out}");
+    assert!(
+        !out.contains('\u{1b}'),
+        "raw escape reached the terminal: {out:?}"
+    );
+    assert!(out.contains("bad\\u{1b}[31mname.txt"), "{out}");
+}

@@ -47,6 +47,7 @@ async fn names_the_service_cannot_hold_are_all_reported_before_any_change() {
     env.write("cafe\u{301}.txt", "nfd");
     env.write("trailing.", "dot");
     env.write("tab\there", "control");
+    env.write("red\u{1b}[31mname", "escape sequence");
     env.write("co:lon", "colon");
     env.write(&"x".repeat(250), "long but fine");
     let manifest = publish_all(&env);
@@ -57,6 +58,7 @@ async fn names_the_service_cannot_hold_are_all_reported_before_any_change() {
         "caf\u{e9}.txt",
         "trailing.: the name ends with a dot or a space",
         "control character",
+        "red\\u{1b}[31mname: the name contains a control character",
         "co:lon",
     ] {
         assert!(
@@ -66,6 +68,7 @@ async fn names_the_service_cannot_hold_are_all_reported_before_any_change() {
         );
     }
     assert!(!run.stderr.contains(&"x".repeat(250)), "{}", run.stderr);
+    assert!(!run.stderr.contains('\u{1b}'), "a raw escape was printed");
     let apply = env.run(&[manifest.to_str().unwrap()]).await;
     assert_eq!(apply.code, 1);
     assert!(env.writes().is_empty(), "{:?}", env.writes());

@@ -41,12 +41,14 @@ pub fn run(args: &ExplainArgs) -> i32 {
             return exit::USAGE;
         };
         answered = true;
-        println!("{}", explain(&manifest, publish, &rel, &target));
+        let answer = explain(&manifest, publish, &rel, &target);
+        println!("{}", crate::report::terminal_safe(&answer));
     }
     if !answered {
+        let target = target.display().to_string();
         println!(
             "`{}` is outside every source, so it is not published; the sources are:",
-            target.display()
+            crate::report::terminal_safe(&target)
         );
         for publish in &manifest.publish {
             println!("  {}: {}", publish.name, publish.from.display());
@@ -87,7 +89,12 @@ fn explain(manifest: &Manifest, publish: &Publish, rel: &str, abs: &Path) -> Str
         !is_dir && reason.1
     };
     let kind = if is_dir { "folder" } else { "file" };
-    let answer = if published {
+    let refused = rel
+        .split('/')
+        .find_map(|name| crate::plan::invalid_name(name).map(|why| (name, why)));
+    let answer = if let (true, Some((name, why))) = (published, refused) {
+        format!("no, the rules let it in but `plan` refuses the name `{name}`: {why}")
+    } else if published {
         format!("yes, as `{remote}` in share `{share}`")
     } else {
         "no".to_string()
@@ -100,11 +107,14 @@ fn explain(manifest: &Manifest, publish: &Publish, rel: &str, abs: &Path) -> Str
         text.push_str("\n  note: the path does not exist; this is what the rules would decide");
     } else if is_dir {
         text.push_str(
-            "\n  note: a folder is published when it holds a published file, or when it is \
-             empty and the rules include it",
+            "\n  note: a folder is published when the rules include the folder itself, or \
+             when it holds a published file or folder",
         );
     } else if published != reason.1 {
-        text.push_str("\n  note: the walk skips it (a symbolic link, or unreadable)");
+        text.push_str(
+            "\n  note: the walk skips it (a symbolic link, a pipe, socket or device, or \
+             unreadable)",
+        );
     }
     text
 }

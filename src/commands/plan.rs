@@ -32,10 +32,8 @@ pub async fn run(args: &PlanArgs) -> i32 {
             .iter()
             .map(|l| l.name.clone())
             .collect();
-        print!(
-            "{}",
-            crate::report::plan::render(plan, &names, args.run.verbose > 0)
-        );
+        let text = crate::report::plan::render(plan, &names, args.run.verbose > 0);
+        print!("{}", crate::report::terminal_safe(&text));
         if let Some(out) = &args.out {
             println!(
                 "\nSaved to {}; `scaidrive-apply apply {}` executes exactly this.",

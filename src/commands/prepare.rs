@@ -83,5 +83,5 @@ fn state_path(args: &RunArgs, manifest: &Path, local_data: Option<&Path>) -> Pat
 
 /// Prints a line on stderr.
 pub fn stderr_line(line: &str) {
-    eprintln!("{line}");
+    eprintln!("{}", crate::report::terminal_safe(line));
 }

@@ -14,6 +14,7 @@ mod prune;
 
 pub use build::{PlanError, build};
 pub use compare::hash_all;
+pub use names::invalid_name;
 
 use serde::{Deserialize, Serialize};
 

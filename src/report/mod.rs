@@ -8,10 +8,12 @@
 mod human;
 mod json;
 pub mod plan;
+mod safe;
 pub mod summary;
 
 pub use human::Human;
 pub use json::Json;
+pub use safe::terminal_safe;
 
 use crate::plan::Task;
 
