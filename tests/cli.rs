@@ -137,3 +137,16 @@ publsh: []
         assert!(stderr.contains("error"), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn a_manifest_that_is_not_text_or_is_a_folder_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let binary = dir.path().join("m.yaml");
+    std::fs::write(&binary, b"\xff\xfe\x00version").unwrap();
+    let (code, _, stderr) = run(bin().args(["validate", binary.to_str().unwrap()]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("save it as UTF-8"), "{stderr}");
+    let (code, _, stderr) = run(bin().args(["validate", dir.path().to_str().unwrap()]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("name the manifest file"), "{stderr}");
+}

@@ -26,6 +26,38 @@ const CASES: &[Case] = &[
         expect: &["version 1", "set `version: 1`"],
     },
     Case {
+        name: "a_second_yaml_document_is_named_as_such",
+        yaml: "+---\nversion: 1\n",
+        line: 6,
+        expect: &["second YAML document", "remove the `---` line"],
+    },
+    Case {
+        name: "only_comments_is_an_empty_manifest",
+        yaml: "# publish: nothing yet\n\n# version: 1\n",
+        line: 1,
+        expect: &["the manifest is empty", "start it with `version: 1`"],
+    },
+    Case {
+        name: "a_nested_list_in_exclude_names_the_item",
+        yaml: "+    exclude: [\"*.tmp\", [\"x\"]]\n",
+        line: 6,
+        expect: &[
+            "each item of `exclude` must be a string",
+            "plain or quoted strings",
+        ],
+    },
+    Case {
+        name: "an_unset_password_variable_says_to_set_it_not_to_default_it",
+        yaml: "+links:\n  - name: l\n    target: site\n    type: DOWNLOAD\n    \
+               password: ${LINK_PW_UNSET}\n",
+        line: 10,
+        expect: &[
+            "`LINK_PW_UNSET`",
+            "which is not set",
+            "never in the manifest",
+        ],
+    },
+    Case {
         name: "version_is_required",
         yaml: "publish:\n  - name: a\n    from: site\n    to: {share: S}\n",
         line: 1,

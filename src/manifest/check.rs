@@ -201,7 +201,14 @@ impl Checker<'_, '_> {
             ExpandError::Missing(name) => self.sink.error(
                 pos,
                 format!("`{field}` uses the environment variable `{name}`, which is not set"),
-                format!("set `{name}` before running, or write `${{{name}:-fallback}}`"),
+                if field == "password" {
+                    format!(
+                        "set `{name}` before running (from your CI's secret store: a password \
+                         belongs in the environment, never in the manifest)"
+                    )
+                } else {
+                    format!("set `{name}` before running, or write `${{{name}:-fallback}}`")
+                },
             ),
             ExpandError::Malformed(text) => self.sink.error(
                 pos,

@@ -220,7 +220,20 @@ pub(crate) fn strings(
     };
     let value = items
         .iter()
-        .filter_map(|item| string(item, field, sink))
+        .filter_map(|item| match &item.kind {
+            Kind::Seq(_) | Kind::Map(_) => {
+                sink.error(
+                    item.pos,
+                    format!(
+                        "each item of `{field}` must be a string, found {}",
+                        describe(item)
+                    ),
+                    "write the items as plain or quoted strings, one level deep",
+                );
+                None
+            }
+            _ => string(item, field, sink),
+        })
         .collect();
     Some(At {
         value,

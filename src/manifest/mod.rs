@@ -49,10 +49,15 @@ pub fn load_with_env(
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Manifest, ManifestError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
+        let hint = match e.kind() {
+            std::io::ErrorKind::InvalidData => "a manifest is YAML text: save it as UTF-8",
+            std::io::ErrorKind::IsADirectory => "name the manifest file, not its folder",
+            _ => "check the path; it is relative to the current folder",
+        };
         let problem = Problem::new(
             Pos::at(0, 0),
             format!("cannot read the manifest: {e}"),
-            "check the path; it is relative to the current folder",
+            hint,
         );
         ManifestError::new(path, "", vec![problem])
     })?;

@@ -83,6 +83,13 @@ impl Problem {
         let text = error.without_snippet().to_string();
         let message = strip_location_suffix(&text);
         let lower = message.to_lowercase();
+        if lower.contains("budget") && lower.contains("documents") {
+            return Problem::new(
+                pos,
+                "a `---` line starts a second YAML document here; a manifest is one document",
+                "remove the `---` line, or put the second document in a manifest of its own",
+            );
+        }
         let hint = if lower.contains("budget") || lower.contains("alias") {
             "the manifest expands to far more than a manifest needs (an alias bomb?): \
              write the values out instead of nesting anchors and aliases"

@@ -74,10 +74,14 @@ pub(crate) fn parse(text: &str) -> Result<Node, Box<Problem>> {
         duplicate_keys: DuplicateKeyPolicy::PassThrough,
         strict_booleans: true,
     };
-    if text.trim().is_empty() {
+    let blank_or_comment = |line: &str| {
+        let line = line.trim();
+        line.is_empty() || line.starts_with('#')
+    };
+    if text.lines().all(blank_or_comment) {
         return Err(Box::new(Problem::new(
             Pos::START,
-            "the manifest is empty",
+            "the manifest is empty (it holds only blank lines and comments)",
             "start it with `version: 1` and a `publish:` list (see docs/MANIFEST.md)",
         )));
     }
