@@ -148,3 +148,40 @@ async fn a_named_pipe_is_skipped_with_a_warning_and_never_read() {
         ["real.txt"]
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_change_skip_keeps_the_remote_and_says_so_and_fail_refuses() {
+    let env = Env::start().await;
+    env.write("a.txt", "first");
+    let yaml = |policy: &str| {
+        format!(
+            "version: 1\nsettings: {{ on_change: {policy} }}\npublish:\n  - name: site\n\
+             \x20   from: src\n    to: {{ share: {{share}}, path: /pub }}\n"
+        )
+    };
+    let skip = env.manifest(&yaml("skip"));
+    let skip = skip.to_str().unwrap();
+    env.run(&[skip]).await.ok();
+    let published = env.remote_tree("/pub");
+    env.write("a.txt", "second");
+    let plan = env.run(&["plan", "--detailed-exitcode", skip]).await;
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+    assert!(
+        plan.stdout.contains("/pub/a.txt differs") && plan.stdout.contains("`skip`"),
+        "{}",
+        plan.stdout
+    );
+    env.server.clear_request_log();
+    env.run(&[skip]).await.ok();
+    assert_eq!(env.writes(), Vec::<String>::new());
+    assert_eq!(env.remote_tree("/pub"), published);
+    let fail = env.manifest(&yaml("fail"));
+    let refused = env.run(&[fail.to_str().unwrap()]).await;
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("settings.on_change is `fail`"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(env.remote_tree("/pub"), published);
+}

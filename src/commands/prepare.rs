@@ -46,10 +46,9 @@ pub async fn prepare(
         .map_err(|e| {
             match e {
                 PlanError::Problems(problems) => {
-                    say(&format!(
-                        "error: {} problems must be fixed first:",
-                        problems.len()
-                    ));
+                    let count = problems.len() as u64;
+                    let problems_line = crate::report::plan::counted(count, "problem");
+                    say(&format!("error: {problems_line} must be fixed first:"));
                     for p in problems {
                         say(&format!("  - {p}"));
                     }

@@ -164,6 +164,7 @@ pub async fn build(
         compare,
         &mut tasks,
         &mut problems,
+        &mut warnings,
         jobs,
     )
     .await?;

@@ -37,6 +37,7 @@ pub(super) async fn resolve_comparisons(
     compare: Vec<Comparison>,
     tasks: &mut Tasks,
     problems: &mut Vec<String>,
+    warnings: &mut Vec<String>,
     jobs: usize,
 ) -> Result<HashMap<usize, u64>, ApiError> {
     let same_size: Vec<&Comparison> = compare
@@ -97,7 +98,15 @@ pub(super) async fn resolve_comparisons(
                 };
                 tasks.push(c.publish, c.path, action, reason, after);
             }
-            OnChange::Skip => *unchanged.entry(c.publish).or_default() += 1,
+            OnChange::Skip => {
+                *unchanged.entry(c.publish).or_default() += 1;
+                warnings.push(format!(
+                    "{} differs from {} ({reason}); kept as it is, as settings.on_change is \
+                     `skip`",
+                    c.path,
+                    c.local.abs.display()
+                ));
+            }
             OnChange::Fail => problems.push(format!(
                 "{} differs from {} ({reason}) and settings.on_change is `fail`; \
                  set it to `replace` to publish the new content",

@@ -18,10 +18,9 @@ pub fn render(plan: &Plan, link_names: &[String], all: bool) -> String {
         let _ = writeln!(out, "  {} -> {}:{}", p.name, p.share_name, p.target);
         let _ = writeln!(
             out,
-            "    create {} folders, upload {} files ({}), replace {} ({}), delete {}, \
-             unchanged {}",
-            p.folders_to_create,
-            p.uploads,
+            "    create {}, upload {} ({}), replace {} ({}), delete {}, unchanged {}",
+            counted(p.folders_to_create, "folder"),
+            counted(p.uploads, "file"),
             human_bytes(p.upload_bytes),
             p.replaces,
             human_bytes(p.replace_bytes),
@@ -57,7 +56,7 @@ pub fn render(plan: &Plan, link_names: &[String], all: bool) -> String {
     let _ = writeln!(
         out,
         "  requests: observing cost {} units; applying needs about {} units \
-         (about {} at the documented 1000 units/minute)",
+         (about {} within ScaiDrive's documented 1000 units/minute)",
         plan.observe_units,
         plan.apply_units,
         humantime::format_duration(std::time::Duration::from_secs(
@@ -71,7 +70,7 @@ pub fn render(plan: &Plan, link_names: &[String], all: bool) -> String {
         let _ = writeln!(out, "\nNo changes. The shares match the manifest.");
         return out;
     }
-    let _ = writeln!(out, "\n{} changes:", plan.tasks.len());
+    let _ = writeln!(out, "\n{}:", counted(plan.tasks.len() as u64, "change"));
     let limit = if all { usize::MAX } else { LIST_LIMIT };
     for task in plan.tasks.iter().take(limit) {
         let sign = match task.action {
@@ -89,6 +88,15 @@ pub fn render(plan: &Plan, link_names: &[String], all: bool) -> String {
         );
     }
     out
+}
+
+/// `1 file`, `2 files`: a count with its noun (regular English plurals only).
+pub(crate) fn counted(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 fn name(names: &[String], index: usize) -> &str {
