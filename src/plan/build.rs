@@ -157,17 +157,18 @@ pub async fn build(
         plan_folders(index, scope, &mut tasks, &mut problems);
         plan_files(index, scope, &mut tasks, &mut compare, &mut problems);
     }
-    let unchanged = resolve_comparisons(
+    let decided = resolve_comparisons(
         client,
         state,
         manifest,
         compare,
         &mut tasks,
         &mut problems,
-        &mut warnings,
         jobs,
     )
     .await?;
+    warnings.extend(decided.kept_different);
+    let unchanged = decided.unchanged;
     for (index, scope) in scopes.iter().enumerate() {
         plan_prune(
             index,

@@ -28,6 +28,14 @@ pub(super) struct Comparison {
     pub modified_at: String,
 }
 
+/// What [`resolve_comparisons`] found besides the tasks it added.
+pub(super) struct Decided {
+    /// How many files of each publish (by index) need no change.
+    pub unchanged: HashMap<usize, u64>,
+    /// Files that differ but are kept, as `settings.on_change` is `skip`, for the report.
+    pub kept_different: Vec<String>,
+}
+
 /// Decides each same-name file: unchanged, or replaced. Fetches remote checksums only when
 /// sizes agree and the state cache does not know them; hashes local files only then too.
 pub(super) async fn resolve_comparisons(
@@ -37,9 +45,8 @@ pub(super) async fn resolve_comparisons(
     compare: Vec<Comparison>,
     tasks: &mut Tasks,
     problems: &mut Vec<String>,
-    warnings: &mut Vec<String>,
     jobs: usize,
-) -> Result<HashMap<usize, u64>, ApiError> {
+) -> Result<Decided, ApiError> {
     let same_size: Vec<&Comparison> = compare
         .iter()
         .filter(|c| !c.modified_at.is_empty())
@@ -61,6 +68,7 @@ pub(super) async fn resolve_comparisons(
     )
     .await;
     let mut unchanged: HashMap<usize, u64> = HashMap::new();
+    let mut kept_different = Vec::new();
     for c in compare {
         let reason = if c.modified_at.is_empty() {
             "size differs"
@@ -100,7 +108,7 @@ pub(super) async fn resolve_comparisons(
             }
             OnChange::Skip => {
                 *unchanged.entry(c.publish).or_default() += 1;
-                warnings.push(format!(
+                kept_different.push(format!(
                     "{} differs from {} ({reason}); kept as it is, as settings.on_change is \
                      `skip`",
                     c.path,
@@ -115,7 +123,10 @@ pub(super) async fn resolve_comparisons(
             )),
         }
     }
-    Ok(unchanged)
+    Ok(Decided {
+        unchanged,
+        kept_different,
+    })
 }
 
 /// SHA-256 of each file, from the cache or computed (and cached), `jobs` at a time.
