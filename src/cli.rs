@@ -127,7 +127,7 @@ pub struct RunArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
-    /// State database [default: .scaidrive-state.db beside the manifest; with --local, in its data].
+    /// State database [default: .scaidrive-state.db beside the manifest; --local: in its data].
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
 
