@@ -104,3 +104,35 @@ async fn an_expiry_from_expires_in_days_is_kept_until_the_line_goes() {
     let done = env.run(&["plan", "--detailed-exitcode", m]).await;
     assert_eq!(done.code, 0, "{}{}", done.stdout, done.stderr);
 }
+
+/// `validate` compares targets as written; a share written by name in one place and by id in
+/// another is only seen to be one folder when plan resolves it.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_spellings_of_one_folder_are_one_link_and_are_refused() {
+    let env = Env::start().await;
+    env.write("docs/a.txt", "a");
+    let m = env.manifest(&format!(
+        "version: 1\npublish:\n  - name: site\n    from: src\n\
+         \x20   to: {{ share: {{share}}, path: /pub }}\n\
+         \x20 - name: docs\n    from: src/docs\n    to: {{ share: {id}, path: /pub/docs }}\n\
+         links:\n  - name: by-name\n    target: docs\n    type: VIEW\n\
+         \x20 - name: by-path\n    target: {{ share: {{share}}, path: /pub/docs }}\n\
+         \x20   type: VIEW\n",
+        id = env.creds.share_id
+    ));
+    let m = m.to_str().unwrap();
+    env.run(&["validate", m]).await.ok();
+    let plan = env.run(&["plan", m]).await;
+    assert_eq!(plan.code, 1, "{}{}", plan.stdout, plan.stderr);
+    let expected = "links `by-name` and `by-path` are the same link to the service: both open \
+                    /pub/docs with type VIEW";
+    assert!(plan.stderr.contains(expected), "{}", plan.stderr);
+    assert!(
+        plan.stderr.contains("distinct `custom_name`"),
+        "{}",
+        plan.stderr
+    );
+    let apply = env.run(&[m]).await;
+    assert_eq!(apply.code, 1, "{}", apply.stderr);
+    assert!(env.writes().is_empty(), "{:?}", env.writes());
+}

@@ -24,6 +24,7 @@ pub(super) async fn plan_links(
     problems: &mut Vec<String>,
 ) -> Result<Vec<KeptLink>, ApiError> {
     let mut kept = Vec::new();
+    let mut seen: Vec<(Identity, &str)> = Vec::new();
     for (index, link) in manifest.links.iter().enumerate() {
         let Some((scope_index, rel)) = find_target(manifest, scopes, &link.target) else {
             problems.push(format!(
@@ -43,6 +44,23 @@ pub(super) async fn plan_links(
             continue;
         };
         let prefix = scope.remote_path(&rel);
+        let identity = Identity {
+            share_id: scope.share_id.clone(),
+            path: prefix.clone(),
+            link_type: link_type(&link.options),
+            custom_name: link.options.custom_name.clone(),
+        };
+        if let Some((_, first)) = seen.iter().find(|(i, _)| *i == identity) {
+            problems.push(format!(
+                "links `{first}` and `{}` are the same link to the service: both open {} with \
+                 type {} and the same custom_name; give each a distinct `custom_name`",
+                link.name,
+                prefix,
+                identity.link_type.as_api()
+            ));
+            continue;
+        }
+        seen.push((identity, &link.name));
         let after: Vec<usize> = tasks
             .list
             .iter()
@@ -93,6 +111,16 @@ pub(super) async fn plan_links(
         }
     }
     Ok(kept)
+}
+
+/// What the service tells links apart by, once targets are resolved: `validate` cannot see
+/// that a publish name and a `{share, path}` with the share written another way are one folder.
+#[derive(PartialEq)]
+struct Identity {
+    share_id: String,
+    path: String,
+    link_type: LinkType,
+    custom_name: Option<String>,
 }
 
 /// The publish (by scope index) and relative folder a link points at.
