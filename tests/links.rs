@@ -136,3 +136,27 @@ async fn two_spellings_of_one_folder_are_one_link_and_are_refused() {
     assert_eq!(apply.code, 1, "{}", apply.stderr);
     assert!(env.writes().is_empty(), "{:?}", env.writes());
 }
+
+/// `rotate_password: true` means "set the password on every run": plan always has a change.
+#[tokio::test(flavor = "multi_thread")]
+async fn rotate_password_sets_the_password_on_every_run() {
+    let env = Env::start().await;
+    env.write("a.txt", "a");
+    let m = env.manifest(&format!(
+        "{HEAD}  - name: dl\n    target: site\n    type: DOWNLOAD\n\
+         \x20   password: ${{LINK_PASSWORD}}\n    rotate_password: true\n"
+    ));
+    let m = m.to_str().unwrap();
+    env.run(&[m]).await.ok();
+    for _ in 0..2 {
+        let plan = env.run(&["plan", "--detailed-exitcode", m]).await;
+        assert_eq!(plan.code, 2, "{}{}", plan.stdout, plan.stderr);
+        assert!(
+            plan.stdout.contains("link dl: update (changed: password)"),
+            "{}",
+            plan.stdout
+        );
+        env.run(&[m]).await.ok();
+    }
+    assert_eq!(the_link(&env).await["password_required"], true);
+}
