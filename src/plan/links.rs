@@ -3,8 +3,8 @@
 //!
 //! The service has no uniqueness on links, so a link's identity is (resource, link type,
 //! custom name). The manifest is the whole truth for a link's options: an option it does not
-//! declare is unset on the service (`null`, or `false` for flags), so removing a line removes
-//! the setting. Passwords cannot be read back: a link that has one keeps it unless the
+//! declare is unset on the service (`false` for `require_email` and `notify_*`, else `null`),
+//! so removing a line removes the setting. Passwords cannot be read back: a link that has one keeps it unless the
 //! manifest asks to rotate it. `expires_in_days` applies only when a link is created, and
 //! while it is declared the link's expiry is left as it is; an absolute `expires_at`, or no
 //! expiry at all, is reconciled on every run.
