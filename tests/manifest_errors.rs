@@ -444,6 +444,44 @@ const CASES: &[Case] = &[
         expect: &["not a valid `${NAME}` reference", "`$$` for a literal `$`"],
     },
     Case {
+        name: "links_with_the_same_identity_are_refused",
+        yaml: concat!(
+            "+links:\n",
+            "  - name: a\n",
+            "    target: site\n",
+            "    type: VIEW\n",
+            "  - name: b\n",
+            "    target: site\n",
+            "    type: VIEW\n",
+        ),
+        line: 10,
+        expect: &[
+            "links `a` (line 7) and `b` (line 10) are the same link",
+            "m.yaml:7:",
+            "distinct `custom_name`",
+        ],
+    },
+    Case {
+        name: "a_publish_name_and_its_folder_are_the_same_target",
+        yaml: concat!(
+            "+links:\n",
+            "  - name: a\n",
+            "    target: { share: S, path: /p }\n",
+            "    type: DOWNLOAD\n",
+            "    custom_name: Batch\n",
+            "    max_views: 3\n",
+            "  - name: b\n",
+            "    target: site\n",
+            "    type: DOWNLOAD\n",
+            "    custom_name: Batch\n",
+        ),
+        line: 12,
+        expect: &[
+            "links `a` (line 7) and `b` (line 12) are the same link",
+            "distinct `custom_name`",
+        ],
+    },
+    Case {
         name: "empty_file_is_refused",
         yaml: "\n",
         line: 1,
@@ -529,6 +567,40 @@ fn all_problems_are_reported_at_once() {
         );
     }
     assert!(stderr.contains("5 problems in `m.yaml`"), "{stderr}");
+}
+
+/// Link checks run and report even when publish entries have problems of their own.
+#[test]
+fn link_problems_are_reported_beside_publish_problems() {
+    let dir = workspace();
+    let yaml = concat!(
+        "version: 1\n",
+        "publish:\n",
+        "  - name: a\n",
+        "    from: nowhere\n",
+        "    to: { share: S, path: rel }\n",
+        "links:\n",
+        "  - name: l\n",
+        "    target: a\n",
+        "    type: VIEW\n",
+        "  - name: l\n",
+        "    target: a\n",
+        "    type: DOWNLOAD\n",
+        "  - name: m\n",
+        "    target: a\n",
+        "    type: DOWNLOAD\n",
+    );
+    let (code, stderr) = validate(dir.path(), yaml);
+    assert_eq!(code, 2);
+    for expected in [
+        "m.yaml:4:",
+        "m.yaml:5:",
+        "two links are named `l` (lines 7 and 10)",
+        "links `l` (line 10) and `m` (line 13) are the same link",
+        "4 problems in `m.yaml`",
+    ] {
+        assert!(stderr.contains(expected), "`{expected}` missing:\n{stderr}");
+    }
 }
 
 #[test]

@@ -2,7 +2,8 @@
 //!
 //! A link must point at a published folder (the engine creates links only on folders this
 //! manifest publishes), use a type the tool supports, take its password from the
-//! environment, and have options the API accepts. Password values are never shown in a
+//! environment, and have options the API accepts. Two links the service could not tell apart
+//! (same folder, `type` and `custom_name`) are refused. Password values are never shown in a
 //! message, not even in part.
 
 use std::net::IpAddr;
@@ -12,15 +13,39 @@ use time::format_description::well_known::Rfc3339;
 
 use super::check::{Checked, Checker, is_within};
 use super::interpolate;
-use super::model::{Link, LinkOptions, LinkTarget, LinkType, Secret};
+use super::model::{Link, LinkOptions, LinkTarget, LinkType, RemotePath, Secret};
 use super::problem::Pos;
 use super::raw::{At, RawLink, RawLinkTarget};
+
+/// What the service tells links apart by: the folder, the type and the custom name. A folder
+/// is a publish entry's name or a `{share, path}`; the two spellings of one folder are
+/// compared here only when the share is written the same way (plan compares the rest).
+#[derive(PartialEq)]
+struct Identity {
+    folder: Folder,
+    link_type: LinkType,
+    custom_name: Option<String>,
+}
+
+#[derive(PartialEq)]
+enum Folder {
+    Publish(String),
+    Path(RemotePath),
+}
+
+/// A link already seen: its name (if it has a usable one), where it is written, its identity.
+struct Seen {
+    name: Option<String>,
+    pos: Pos,
+    identity: Option<Identity>,
+}
 
 impl Checker<'_, '_> {
     /// Checks and resolves every link against the checked publish entries.
     ///
     /// `declared` names every publish entry written, including those that failed their
-    /// checks: a link to one of them is not reported again.
+    /// checks: a link to one of them is not reported again, but its name and identity are
+    /// still compared with the other links'.
     pub(crate) fn links(
         &mut self,
         raw: &[RawLink],
@@ -28,81 +53,142 @@ impl Checker<'_, '_> {
         declared: &[String],
     ) -> Vec<Link> {
         let complete = publishes.len() == declared.len();
-        let mut links: Vec<(Link, Pos)> = Vec::new();
+        let mut links: Vec<Link> = Vec::new();
+        let mut seen: Vec<Seen> = Vec::new();
         for entry in raw {
             let name = entry.name.as_ref().and_then(|n| self.name(n, "link"));
             if let Some(name) = &name
-                && let Some((_, first)) = links.iter().find(|(l, _)| l.name == name.value)
+                && let Some(first) = seen
+                    .iter()
+                    .find(|s| s.name.as_deref() == Some(name.value.as_str()))
             {
-                self.duplicate_name(name, *first, "links");
+                self.duplicate_name(name, first.pos, "links");
             }
-            let target = entry.target.as_ref().and_then(|t| match t {
-                RawLinkTarget::Publish(name) if !complete && declared.contains(&name.value) => None,
-                _ => self.target(t, publishes, complete),
+            let (target, folder) = match &entry.target {
+                None => (None, None),
+                Some(RawLinkTarget::Publish(p)) if !complete && declared.contains(&p.value) => {
+                    (None, Some(Folder::Publish(p.value.clone())))
+                }
+                Some(RawLinkTarget::Publish(p)) => {
+                    let target = self.target_publish(p, publishes);
+                    (target, Some(Folder::Publish(p.value.clone())))
+                }
+                Some(RawLinkTarget::Folder(raw_path)) => {
+                    match self.remote_path(raw_path, "target") {
+                        None => (None, None),
+                        Some((path, pos)) => {
+                            let target = self.target_folder(&path, pos, publishes, complete);
+                            (target, Some(folder_of(path, publishes)))
+                        }
+                    }
+                }
+            };
+            let pos = name.as_ref().map_or(entry.pos, |n| n.pos);
+            let identity = folder.and_then(|folder| self.identity(entry, folder));
+            if let Some(identity) = &identity
+                && let Some(first) = seen.iter().find(|s| s.identity.as_ref() == Some(identity))
+            {
+                self.same_identity(first, name.as_ref().map(|n| n.value.as_str()), pos);
+            }
+            seen.push(Seen {
+                name: name.as_ref().map(|n| n.value.clone()),
+                pos,
+                identity,
             });
             let options = self.options(entry);
             if let (Some(name), Some(target), Some(options)) = (name, target, options) {
-                links.push((
-                    Link {
-                        name: name.value,
-                        target,
-                        options,
-                    },
-                    name.pos,
-                ));
+                links.push(Link {
+                    name: name.value,
+                    target,
+                    options,
+                });
             }
         }
-        links.into_iter().map(|(link, _)| link).collect()
+        links
     }
 
-    fn target(
+    /// The identity of a link whose type is valid and whose `custom_name` expands (the
+    /// problems of those fields are reported by [`Self::options`]).
+    fn identity(&self, entry: &RawLink, folder: Folder) -> Option<Identity> {
+        let link_type = match entry.link_type.as_ref()?.value.as_str() {
+            "VIEW" => LinkType::View,
+            "DOWNLOAD" => LinkType::Download,
+            _ => return None,
+        };
+        let custom_name = match &entry.custom_name {
+            None => None,
+            Some(n) => Some(interpolate::expand(&n.value, self.lookup).ok()?),
+        };
+        Some(Identity {
+            folder,
+            link_type,
+            custom_name,
+        })
+    }
+
+    fn same_identity(&mut self, first: &Seen, name: Option<&str>, pos: Pos) {
+        let label = |name: Option<&str>, pos: Pos| match name {
+            Some(n) => format!("`{n}` (line {})", pos.line),
+            None => format!("on line {}", pos.line),
+        };
+        let message = format!(
+            "links {} and {} are the same link to the service: same target, `type` and \
+             `custom_name`",
+            label(first.name.as_deref(), first.pos),
+            label(name, pos)
+        );
+        let hint = "give each a distinct `custom_name` (a link is recognised by its target, \
+                    `type` and `custom_name`), or remove one of them";
+        let problem = super::problem::Problem::new(pos, message, hint)
+            .with_related(first.pos, "the first of them");
+        self.sink.push(problem);
+    }
+
+    fn target_publish(&mut self, name: &At<String>, publishes: &[Checked]) -> Option<LinkTarget> {
+        if publishes.iter().any(|c| c.publish.name == name.value) {
+            return Some(LinkTarget::Publish(name.value.clone()));
+        }
+        let names: Vec<&str> = publishes.iter().map(|c| c.publish.name.as_str()).collect();
+        let hint = match super::fields::suggest(&name.value, &names) {
+            Some(n) => format!("did you mean `{n}`?"),
+            None if names.is_empty() => "add the publish entry it should point at".into(),
+            None => format!("use one of {}", super::fields::list_keys(&names)),
+        };
+        let message = format!(
+            "link target `{}` is not the name of a publish entry",
+            name.value
+        );
+        self.sink.error(name.pos, message, hint);
+        None
+    }
+
+    fn target_folder(
         &mut self,
-        raw: &RawLinkTarget,
+        path: &RemotePath,
+        pos: Pos,
         publishes: &[Checked],
         complete: bool,
     ) -> Option<LinkTarget> {
-        match raw {
-            RawLinkTarget::Publish(name) => {
-                if publishes.iter().any(|c| c.publish.name == name.value) {
-                    return Some(LinkTarget::Publish(name.value.clone()));
-                }
-                let names: Vec<&str> = publishes.iter().map(|c| c.publish.name.as_str()).collect();
-                let hint = match super::fields::suggest(&name.value, &names) {
-                    Some(n) => format!("did you mean `{n}`?"),
-                    None if names.is_empty() => "add the publish entry it should point at".into(),
-                    None => format!("use one of {}", super::fields::list_keys(&names)),
-                };
-                let message = format!(
-                    "link target `{}` is not the name of a publish entry",
-                    name.value
-                );
-                self.sink.error(name.pos, message, hint);
-                None
-            }
-            RawLinkTarget::Folder(folder) => {
-                let (path, pos) = self.remote_path(folder, "target")?;
-                let published = publishes.iter().any(|c| {
-                    c.publish.to.share == path.share && is_within(&path.path, &c.publish.to.path)
-                });
-                if published {
-                    return Some(LinkTarget::Folder(path));
-                }
-                if !complete {
-                    // A publish entry with problems of its own may be the one that covers it.
-                    return None;
-                }
-                self.sink.error(
-                    pos,
-                    format!(
-                        "link target `{}` in share `{}` is not inside any published folder",
-                        path.path, path.share
-                    ),
-                    "links can only point at folders this manifest publishes: use a publish \
-                     entry's name, or a path under one of the `to` folders",
-                );
-                None
-            }
+        let published = publishes
+            .iter()
+            .any(|c| c.publish.to.share == path.share && is_within(&path.path, &c.publish.to.path));
+        if published {
+            return Some(LinkTarget::Folder(path.clone()));
         }
+        if !complete {
+            // A publish entry with problems of its own may be the one that covers it.
+            return None;
+        }
+        self.sink.error(
+            pos,
+            format!(
+                "link target `{}` in share `{}` is not inside any published folder",
+                path.path, path.share
+            ),
+            "links can only point at folders this manifest publishes: use a publish \
+             entry's name, or a path under one of the `to` folders",
+        );
+        None
     }
 
     fn options(&mut self, raw: &RawLink) -> Option<LinkOptions> {
@@ -328,6 +414,15 @@ impl Checker<'_, '_> {
                 format!("remove it, or make the link `type: {applies}`"),
             );
         }
+    }
+}
+
+/// A `{share, path}` folder, as the publish entry whose root it is when the share is written
+/// the same way.
+fn folder_of(path: RemotePath, publishes: &[Checked]) -> Folder {
+    match publishes.iter().find(|c| c.publish.to == path) {
+        Some(c) => Folder::Publish(c.publish.name.clone()),
+        None => Folder::Path(path),
     }
 }
 

@@ -196,8 +196,9 @@ pub struct RawLink {
     #[serde(default)]
     #[schemars(with = "String", pattern(r"^\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}$"))]
     pub password: Option<At<String>>,
-    /// Set the password again on a link that already exists (passwords cannot be read back,
-    /// so a changed password is only applied when this is true). Default false.
+    /// Set the password again on a link that already exists, on every run (passwords cannot
+    /// be read back, so a changed password is only applied when this is true; plan then
+    /// always shows a change). Default false.
     #[serde(default)]
     #[schemars(with = "bool")]
     pub rotate_password: Option<At<bool>>,

@@ -2,9 +2,12 @@
 //! whether to keep it, update it or create it.
 //!
 //! The service has no uniqueness on links, so a link's identity is (resource, link type,
-//! custom name). Passwords cannot be read back: a link that has one keeps it unless the
-//! manifest asks to rotate it. `expires_in_days` applies only when a link is created; an
-//! absolute `expires_at` is reconciled on every run.
+//! custom name). The manifest is the whole truth for a link's options: an option it does not
+//! declare is unset on the service (`false` for `require_email` and `notify_*`, else `null`),
+//! so removing a line removes the setting. Passwords cannot be read back: a link that has one keeps it unless the
+//! manifest asks to rotate it. `expires_in_days` applies only when a link is created, and
+//! while it is declared the link's expiry is left as it is; an absolute `expires_at`, or no
+//! expiry at all, is reconciled on every run.
 
 use serde_json::{Value, json};
 
@@ -21,6 +24,7 @@ pub(super) async fn plan_links(
     problems: &mut Vec<String>,
 ) -> Result<Vec<KeptLink>, ApiError> {
     let mut kept = Vec::new();
+    let mut seen: Vec<(Identity, &str)> = Vec::new();
     for (index, link) in manifest.links.iter().enumerate() {
         let Some((scope_index, rel)) = find_target(manifest, scopes, &link.target) else {
             problems.push(format!(
@@ -40,6 +44,23 @@ pub(super) async fn plan_links(
             continue;
         };
         let prefix = scope.remote_path(&rel);
+        let identity = Identity {
+            share_id: scope.share_id.clone(),
+            path: prefix.clone(),
+            link_type: link_type(&link.options),
+            custom_name: link.options.custom_name.clone(),
+        };
+        if let Some((_, first)) = seen.iter().find(|(i, _)| *i == identity) {
+            problems.push(format!(
+                "links `{first}` and `{}` are the same link to the service: both open {} with \
+                 type {} and the same custom_name; give each a distinct `custom_name`",
+                link.name,
+                prefix,
+                identity.link_type.as_api()
+            ));
+            continue;
+        }
+        seen.push((identity, &link.name));
         let after: Vec<usize> = tasks
             .list
             .iter()
@@ -90,6 +111,16 @@ pub(super) async fn plan_links(
         }
     }
     Ok(kept)
+}
+
+/// What the service tells links apart by, once targets are resolved: `validate` cannot see
+/// that a publish name and a `{share, path}` with the share written another way are one folder.
+#[derive(PartialEq)]
+struct Identity {
+    share_id: String,
+    path: String,
+    link_type: LinkType,
+    custom_name: Option<String>,
 }
 
 /// The publish (by scope index) and relative folder a link points at.
@@ -173,11 +204,61 @@ fn declared(options: &LinkOptions) -> Vec<(&'static str, Value)> {
     out
 }
 
+/// What an option absent from the manifest means on the service.
+#[derive(Clone, Copy)]
+enum Unset {
+    /// No value: `null` (no limit, no expiry, no list, no text, the service's default).
+    Null,
+    /// The flag is off; the service reports `false` or nothing.
+    False,
+}
+
+/// Every option the manifest is the whole truth for: (API field, what absence means).
+/// `password` is apart (write-only); `custom_name` is part of the identity.
+const RECONCILED: &[(&str, Unset)] = &[
+    ("expires_at", Unset::Null),
+    ("max_downloads", Unset::Null),
+    ("max_views", Unset::Null),
+    ("allowed_ips", Unset::Null),
+    ("allowed_emails", Unset::Null),
+    ("require_email", Unset::False),
+    ("custom_message", Unset::Null),
+    ("show_download_button", Unset::Null),
+    ("allow_preview", Unset::Null),
+    ("notify_on_access", Unset::False),
+    ("notify_on_download", Unset::False),
+    ("notification_email", Unset::Null),
+];
+
+/// The value of every reconciled field the manifest wants, declared or not; `None` for
+/// `expires_at` of an `expires_in_days` link (its expiry was set at creation; kept as is).
+fn wanted(options: &LinkOptions) -> Vec<(&'static str, Option<Value>)> {
+    let declared = declared(options);
+    RECONCILED
+        .iter()
+        .map(|&(key, unset)| {
+            if key == "expires_at" && options.expires_in_days.is_some() {
+                return (key, None);
+            }
+            let value = declared
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.clone())
+                .unwrap_or(match unset {
+                    Unset::Null => Value::Null,
+                    Unset::False => Value::Bool(false),
+                });
+            (key, Some(value))
+        })
+        .collect()
+}
+
 /// Fields whose remote value differs from the manifest.
 fn changed_fields(options: &LinkOptions, remote: &RemoteLink) -> Vec<String> {
     let actual = serde_json::to_value(remote).unwrap_or_default();
-    let mut fields: Vec<String> = declared(options)
+    let mut fields: Vec<String> = wanted(options)
         .into_iter()
+        .filter_map(|(key, want)| Some((key, want?)))
         .filter(|(key, want)| !same_value(key, want, &actual[*key]))
         .map(|(key, _)| key.to_string())
         .collect();
@@ -188,7 +269,11 @@ fn changed_fields(options: &LinkOptions, remote: &RemoteLink) -> Vec<String> {
 }
 
 fn same_value(key: &str, want: &Value, have: &Value) -> bool {
-    if key == "expires_at" {
+    if want == &Value::Bool(false) && have.is_null() {
+        // A flag the service does not report is off.
+        return true;
+    }
+    if key == "expires_at" && !want.is_null() {
         let parse = |v: &Value| {
             v.as_str().and_then(|s| {
                 time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
@@ -225,8 +310,10 @@ pub fn create_body(options: &LinkOptions, share_id: &str, resource: Option<&str>
 /// The body of a link update carrying `fields`.
 pub fn update_body(options: &LinkOptions, fields: &[String]) -> Value {
     let mut body = json!({});
-    for (key, value) in declared(options) {
-        if fields.iter().any(|f| f == key) {
+    for (key, value) in wanted(options) {
+        if let Some(value) = value
+            && fields.iter().any(|f| f == key)
+        {
             body[key] = value;
         }
     }

@@ -289,6 +289,29 @@ impl Env {
         (counts[0], counts[1])
     }
 
+    /// The active external links on a resource, as the server's API reports them.
+    pub async fn active_links(&self, resource_id: &str) -> Vec<serde_json::Value> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let creds = self.server.credentials();
+        let url = format!("{}/api/v1/external/links", self.server.url());
+        let query = [
+            ("share_id", creds.share_id.as_str()),
+            ("resource_id", resource_id),
+            ("status", "active"),
+            ("limit", "100"),
+        ];
+        let response = reqwest::Client::new()
+            .get(&url)
+            .bearer_auth(&creds.token)
+            .query(&query)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "GET {url}: {response:?}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["links"].as_array().unwrap().clone()
+    }
+
     /// The remote tree below `prefix` (e.g. `/pub`): relative path → `dir` or file SHA-256.
     pub fn remote_tree(&self, prefix: &str) -> BTreeMap<String, String> {
         let snapshot = self.server.snapshot(&self.creds.share_id);

@@ -105,6 +105,47 @@ async fn a_link_is_created_listed_patched_and_revoked() {
 }
 
 #[tokio::test]
+async fn null_clears_an_option() {
+    let h = start().await;
+    let api = h.owner();
+    let folder = api.mkdir(None, "release").await;
+    let fid = folder["id"].as_str().unwrap();
+    let created = link(
+        &api,
+        json!({ "resource_type": "folder", "resource_id": fid, "share_id": api.share(),
+                "link_type": "DOWNLOAD", "max_views": 7, "max_downloads": 3,
+                "expires_at": "2099-01-01T00:00:00Z", "allowed_ips": ["10.0.0.0/8"],
+                "custom_message": "hi", "allow_preview": false }),
+    )
+    .await;
+    assert_eq!(created["allow_preview"], false);
+    let id = created["id"].as_str().unwrap();
+    let patched: Value = api
+        .patch_json(
+            &format!("/api/v1/external/links/{id}"),
+            json!({ "max_views": null, "max_downloads": null, "expires_at": null,
+                    "allowed_ips": null, "custom_message": null, "allow_preview": null }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    for key in [
+        "max_views",
+        "max_downloads",
+        "expires_at",
+        "allowed_ips",
+        "custom_message",
+    ] {
+        assert!(patched[key].is_null(), "{key}: {patched}");
+    }
+    assert!(
+        patched.get("allow_preview").is_none(),
+        "a flag set to null is back to its default: {patched}"
+    );
+}
+
+#[tokio::test]
 async fn a_contributor_can_upload_but_not_create_links() {
     let h = start().await;
     let owner = h.owner();

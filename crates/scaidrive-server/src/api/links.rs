@@ -2,8 +2,10 @@
 //! filters `share_id`, `resource_id`, `status`), get, patch, revoke (204, permanent).
 //!
 //! Decisions: giving both `expires_in_days` and `expires_at` is a 422; `PATCH` may not touch
-//! `resource_type`, `resource_id`, `link_type` (422); `PATCH {"password": null}` removes the
-//! password; patching a revoked link is 410. Passwords are hashed with Argon2id. A caller sees
+//! `resource_type`, `resource_id`, `link_type` (422); `null` clears an option (`PATCH
+//! {"password": null}` removes the password, `{"max_views": null}` the cap, `{"expires_at":
+//! null}` the expiry; a flag set to `null` goes back to its default and is no longer
+//! reported); patching a revoked link is 410. Passwords are hashed with Argon2id. A caller sees
 //! links they created plus every link of shares where they hold `SHARE`.
 
 use argon2::{Argon2, PasswordHasher};
@@ -63,9 +65,11 @@ fn read_options(f: &mut Fields<'_>, link: &mut Link, now: i64) -> Option<Option<
     }
     for key in BOOL_OPTIONS {
         if f.has(key) {
-            let value = f.opt_bool(key);
-            link.options
-                .insert((*key).into(), json!(value.unwrap_or(false)));
+            match f.opt_bool(key) {
+                Some(value) => link.options.insert((*key).into(), json!(value)),
+                // `null` puts the flag back to its default: not reported.
+                None => link.options.remove(*key),
+            };
         }
     }
     for key in LIST_OPTIONS {
