@@ -109,3 +109,55 @@ fn a_valid_manifest_validates_with_exit_0() {
     let (code, stdout, stderr) = run(bin().args(["validate", &m]));
     assert_eq!(code, 0, "{stdout}{stderr}");
 }
+
+#[test]
+fn serve_on_a_port_in_use_says_why_and_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let data = dir.path().join("data");
+    let (code, _, stderr) = run(bin()
+        .args(["serve", "--data", data.to_str().unwrap()])
+        .args(["--addr", &addr]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot listen on {addr}")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("in use"), "{stderr}");
+    assert!(stderr.contains("pass --addr 127.0.0.1:0"), "{stderr}");
+}
+
+#[test]
+fn serve_with_an_unusable_data_dir_gives_the_os_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    // A path below a regular file cannot be a folder, whoever runs the test.
+    std::fs::write(dir.path().join("file"), "x").unwrap();
+    let data = dir.path().join("file/data");
+    let (code, _, stderr) = run(bin().args([
+        "serve",
+        "--data",
+        data.to_str().unwrap(),
+        "--addr",
+        "127.0.0.1:0",
+    ]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("cannot use"), "{stderr}");
+    assert!(stderr.contains("Not a directory"), "{stderr}");
+    assert!(stderr.contains("with --data"), "{stderr}");
+}
+
+#[test]
+fn a_local_run_on_a_damaged_database_names_the_sqlite_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = manifest(&dir);
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("scaidrive.db"), vec![b'x'; 4096]).unwrap();
+    let (code, _, stderr) =
+        run(bin().args(["--local", "--local-data", data.to_str().unwrap(), &m]));
+    assert_ne!(code, 0, "{stderr}");
+    assert!(stderr.contains("scaidrive.db"), "{stderr}");
+    assert!(stderr.contains("file is not a database"), "{stderr}");
+    assert!(stderr.contains("--local-data"), "{stderr}");
+}

@@ -66,7 +66,13 @@ async fn connect_local(
     server_config.public_url = Some(format!("http://{DEFAULT_SERVE_ADDR}"));
     let server = scaidrive_server::Server::start(server_config)
         .await
-        .map_err(|e| format!("cannot start the local server in {}: {e}", data.display()))?;
+        .map_err(|e| {
+            format!(
+                "cannot start the local server in {}: {}",
+                data.display(),
+                super::serve::start_error(&e, "--local-data")
+            )
+        })?;
     let creds = server.credentials();
     let client = Client::new(config(server.url(), creds.token, Some(creds.refresh_token)))?;
     Ok(Connection {

@@ -11,9 +11,10 @@ pub async fn run(args: &ServeArgs) -> i32 {
         Ok(s) => s,
         Err(e) => {
             eprintln!(
-                "error: cannot start the server on {} with data in {}: {e}",
+                "error: cannot start the server on {} with data in {}: {}",
                 args.addr,
-                args.data.display()
+                args.data.display(),
+                start_error(&e, "--data")
             );
             return exit::FAILURE;
         }
@@ -31,6 +32,37 @@ pub async fn run(args: &ServeArgs) -> i32 {
     let _ = tokio::signal::ctrl_c().await;
     server.shutdown().await;
     exit::SUCCESS
+}
+
+/// A start-up error of the local server with its cause and what to do about it;
+/// `data_flag` is the option that names the data folder (`--data` or `--local-data`).
+#[cfg(feature = "local-server")]
+pub(super) fn start_error(e: &scaidrive_server::Error, data_flag: &str) -> String {
+    use scaidrive_server::Error;
+    use std::io::ErrorKind;
+    let hint = match e {
+        Error::Io { .. } => {
+            format!("pass a folder this user can create and write to with {data_flag}")
+        }
+        Error::Database { .. } => format!(
+            "the database may be damaged or in use by another program; move the data folder \
+             away or pass another one with {data_flag}"
+        ),
+        Error::Bind { cause, .. } => match cause.kind() {
+            ErrorKind::AddrInUse => "another server may be using this port; pass \
+                                     --addr 127.0.0.1:0 or another port"
+                .to_owned(),
+            ErrorKind::AddrNotAvailable => {
+                "that address is not one of this machine's; use 127.0.0.1".to_owned()
+            }
+            ErrorKind::PermissionDenied => {
+                "ports below 1024 need privileges; pick a port above 1024".to_owned()
+            }
+            _ => "pass another address with --addr, e.g. 127.0.0.1:0".to_owned(),
+        },
+        _ => format!("pass another data folder with {data_flag}"),
+    };
+    format!("{e} ({hint})")
 }
 
 #[cfg(not(feature = "local-server"))]

@@ -83,9 +83,9 @@ pub struct Server {
 const CONNECTION_FILE: &str = "connection.json";
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |source| Error::Io {
+    move |cause| Error::Io {
         path: path.to_owned(),
-        source,
+        cause,
     }
 }
 
@@ -101,20 +101,20 @@ impl Server {
         let uploads_dir = data_dir.join("uploads");
         std::fs::create_dir_all(&uploads_dir).map_err(io_err(&uploads_dir))?;
         let db_path = data_dir.join("scaidrive.db");
-        let db = Db::open(&db_path).map_err(|source| Error::Database {
+        let db = Db::open(&db_path).map_err(|cause| Error::Database {
             path: db_path.clone(),
-            source,
+            cause,
         })?;
 
         let listener = TcpListener::bind(config.addr)
             .await
-            .map_err(|source| Error::Bind {
+            .map_err(|cause| Error::Bind {
                 addr: config.addr,
-                source,
+                cause,
             })?;
-        let addr = listener.local_addr().map_err(|source| Error::Bind {
+        let addr = listener.local_addr().map_err(|cause| Error::Bind {
             addr: config.addr,
-            source,
+            cause,
         })?;
         let url = format!("http://{addr}");
         let public_url = config.public_url.clone().unwrap_or_else(|| url.clone());
