@@ -156,7 +156,7 @@ fn a_local_run_on_a_damaged_database_names_the_sqlite_reason() {
     std::fs::write(data.join("scaidrive.db"), vec![b'x'; 4096]).unwrap();
     let (code, _, stderr) =
         run(bin().args(["--local", "--local-data", data.to_str().unwrap(), &m]));
-    assert_ne!(code, 0, "{stderr}");
+    assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("scaidrive.db"), "{stderr}");
     assert!(stderr.contains("file is not a database"), "{stderr}");
     assert!(stderr.contains("--local-data"), "{stderr}");

@@ -7,6 +7,7 @@ use crate::exit;
 pub async fn run(args: &ServeArgs) -> i32 {
     let mut config = scaidrive_server::Config::new(&args.data);
     config.addr = args.addr;
+    config.announce = true;
     let server = match scaidrive_server::Server::start(config).await {
         Ok(s) => s,
         Err(e) => {
@@ -43,6 +44,9 @@ pub(super) fn start_error(e: &scaidrive_server::Error, data_flag: &str) -> Strin
     let hint = match e {
         Error::Io { .. } => {
             format!("pass a folder this user can create and write to with {data_flag}")
+        }
+        Error::Busy { .. } => {
+            format!("stop that run or server first, or pass another data folder with {data_flag}")
         }
         Error::Database { .. } => format!(
             "the database may be damaged or in use by another program; move the data folder \

@@ -194,6 +194,19 @@ pub enum Error {
         /// The cause.
         cause: std::io::Error,
     },
+    /// Another server (another `serve`, or the in-process server of a `--local` run) holds
+    /// the data dir's lock.
+    #[error(
+        "the data folder `{}` is in use by another scaidrive-apply run or `serve`{}",
+        dir.display(),
+        serving.as_ref().map(|url| format!(" (serving at {url})")).unwrap_or_default()
+    )]
+    Busy {
+        /// The data dir.
+        dir: std::path::PathBuf,
+        /// The URL the holder announced in `serve.json`, when it is a `serve`.
+        serving: Option<String>,
+    },
     /// Anything else at start-up (named in the message).
     #[error("start-up failed: {0}")]
     Startup(String),

@@ -5,6 +5,10 @@
 //! `owner`) and a token pair, and writes `connection.json` (mode 0600). Later starts reuse that
 //! identity; if its tokens no longer work (expired under a `token_ttl` fault, or the refresh
 //! token was used), a fresh pair is minted and the file rewritten.
+//!
+//! A server holds `server.lock` in its data dir for its whole life, so a second server on the
+//! same dir fails at once with [`Error::Busy`] instead of sharing the database; with
+//! [`Config::announce`] it also writes its URL to `serve.json` (see `lock`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -26,6 +30,7 @@ use crate::db::identity::{self, Share};
 use crate::db::{Db, items};
 use crate::error::{ApiError, Error};
 use crate::faults::FaultInjector;
+use crate::lock::{self, DirLock, LockError};
 use crate::ratelimit::RateLimiter;
 use crate::request_log::{LoggedRequest, RequestLog};
 use crate::role::Role;
@@ -78,6 +83,10 @@ pub struct Server {
     url: String,
     shutdown: CancellationToken,
     task: Option<JoinHandle<()>>,
+    data_dir: std::path::PathBuf,
+    announced: bool,
+    /// Released (by dropping it) after everything else in `Drop`.
+    _lock: DirLock,
 }
 
 const CONNECTION_FILE: &str = "connection.json";
@@ -97,6 +106,23 @@ impl Server {
     pub async fn start(config: Config) -> Result<Server, Error> {
         let data_dir = config.data_dir.clone();
         std::fs::create_dir_all(&data_dir).map_err(io_err(&data_dir))?;
+        let dir_lock = match DirLock::try_acquire(&data_dir, lock::SERVER_LOCK) {
+            Ok(l) => l,
+            Err(LockError::Busy) => {
+                return Err(Error::Busy {
+                    serving: lock::read_serve_note(&data_dir),
+                    dir: data_dir,
+                });
+            }
+            Err(LockError::Io(cause)) => {
+                return Err(Error::Io {
+                    path: data_dir.join(lock::SERVER_LOCK),
+                    cause,
+                });
+            }
+        };
+        // Left behind by a server that was killed; ours is written once we listen.
+        lock::remove_serve_note(&data_dir);
         let blobs = BlobStore::open(&data_dir).map_err(io_err(&data_dir))?;
         let uploads_dir = data_dir.join("uploads");
         std::fs::create_dir_all(&uploads_dir).map_err(io_err(&uploads_dir))?;
@@ -149,12 +175,22 @@ impl Server {
             }
         });
         tracing::info!(%url, "local ScaiDrive server listening");
-        Ok(Server {
+        let announced = state.config.announce;
+        let server = Server {
             state,
             url,
             shutdown,
             task: Some(task),
-        })
+            data_dir,
+            announced,
+            _lock: dir_lock,
+        };
+        if announced {
+            // On failure `server` is dropped, which stops it.
+            lock::write_serve_note(&server.data_dir, &server.url)
+                .map_err(io_err(&server.data_dir))?;
+        }
+        Ok(server)
     }
 
     /// `http://127.0.0.1:PORT` of the bound socket.
@@ -260,6 +296,9 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.shutdown.cancel();
+        if self.announced {
+            lock::remove_serve_note(&self.data_dir);
+        }
     }
 }
 
