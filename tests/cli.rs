@@ -161,3 +161,43 @@ fn a_local_run_on_a_damaged_database_names_the_sqlite_reason() {
     assert!(stderr.contains("file is not a database"), "{stderr}");
     assert!(stderr.contains("--local-data"), "{stderr}");
 }
+
+#[test]
+fn serve_refuses_a_non_loopback_address_without_allow_remote() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    for addr in ["0.0.0.0:0", "[::]:0", "192.0.2.7:0"] {
+        let (code, _, stderr) = run(bin()
+            .args(["serve", "--data", data.to_str().unwrap()])
+            .args(["--addr", addr]));
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("refusing to listen on"), "{stderr}");
+        assert!(stderr.contains("without TLS"), "{stderr}");
+        assert!(stderr.contains("/_local"), "{stderr}");
+        assert!(stderr.contains("--allow-remote"), "{stderr}");
+    }
+    assert!(!data.exists(), "nothing was started");
+}
+
+#[test]
+fn serve_with_allow_remote_warns_before_starting() {
+    let dir = tempfile::tempdir().unwrap();
+    // The data dir is unusable, so the server stops before it binds: tests bind loopback only.
+    std::fs::write(dir.path().join("file"), "x").unwrap();
+    let data = dir.path().join("file/data");
+    let (code, _, stderr) = run(bin().args([
+        "serve",
+        "--data",
+        data.to_str().unwrap(),
+        "--addr",
+        "0.0.0.0:0",
+        "--allow-remote",
+    ]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("warning: listening on 0.0.0.0:0"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("without TLS"), "{stderr}");
+    assert!(stderr.contains("cannot use"), "{stderr}");
+}

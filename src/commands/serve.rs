@@ -5,6 +5,20 @@ use crate::exit;
 
 #[cfg(feature = "local-server")]
 pub async fn run(args: &ServeArgs) -> i32 {
+    if !args.addr.ip().is_loopback() {
+        if !args.allow_remote {
+            eprintln!(
+                "error: refusing to listen on {}, which other machines can reach: {REMOTE_RISKS}; \
+                 listen on 127.0.0.1 (the default), or pass --allow-remote if you mean it",
+                args.addr
+            );
+            return exit::USAGE;
+        }
+        eprintln!(
+            "warning: listening on {} (--allow-remote): {REMOTE_RISKS}",
+            args.addr
+        );
+    }
     let mut config = scaidrive_server::Config::new(&args.data);
     config.addr = args.addr;
     config.announce = true;
@@ -21,10 +35,32 @@ pub async fn run(args: &ServeArgs) -> i32 {
         }
     };
     let creds = server.credentials();
-    println!("ScaiDrive local server listening on {}", server.url());
+    if args.addr.ip().is_unspecified() {
+        let port = server
+            .url()
+            .rsplit(':')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        println!(
+            "ScaiDrive local server listening on {}:{port} (all addresses), on {} from here",
+            args.addr.ip(),
+            server.url()
+        );
+    } else {
+        println!("ScaiDrive local server listening on {}", server.url());
+    }
     println!("  data:     {}", args.data.display());
     println!("  share:    {} ({})", creds.share_name, creds.share_id);
     println!("  export SCAIDRIVE_URL={}", server.url());
+    if args.addr.ip().is_unspecified() {
+        println!("  (links it makes point at {} too)", server.url());
+    } else if !args.addr.ip().is_loopback() {
+        println!(
+            "  (scaidrive-apply speaks plain http only to loopback; listen on 0.0.0.0 to reach \
+             this server on 127.0.0.1 as well)"
+        );
+    }
     println!(
         "  export SCAIDRIVE_TOKEN=<in {}>",
         args.data.join("connection.json").display()
@@ -34,6 +70,13 @@ pub async fn run(args: &ServeArgs) -> i32 {
     server.shutdown().await;
     exit::SUCCESS
 }
+
+/// Why `serve` stays on loopback unless told otherwise.
+#[cfg(feature = "local-server")]
+const REMOTE_RISKS: &str = "the built-in server is a test data server, not a hardened one; it \
+     speaks plain HTTP without TLS, so access tokens, link passwords and files cross the \
+     network readable by anyone on the way; its /_local debug endpoints (credentials, request \
+     log, fault injection) need no login (they answer loopback clients only)";
 
 /// A start-up error of the local server with its cause and what to do about it;
 /// `data_flag` is the option that names the data folder (`--data` or `--local-data`).

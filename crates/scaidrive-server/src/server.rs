@@ -142,7 +142,7 @@ impl Server {
             addr: config.addr,
             cause,
         })?;
-        let url = format!("http://{addr}");
+        let url = format!("http://{}", reachable(addr));
         let public_url = config.public_url.clone().unwrap_or_else(|| url.clone());
 
         let faults = config.faults.clone();
@@ -193,7 +193,7 @@ impl Server {
         Ok(server)
     }
 
-    /// `http://127.0.0.1:PORT` of the bound socket.
+    /// `http://127.0.0.1:PORT` of the bound socket (loopback when bound to all addresses).
     pub fn url(&self) -> String {
         self.url.clone()
     }
@@ -299,6 +299,17 @@ impl Drop for Server {
         if self.announced {
             lock::remove_serve_note(&self.data_dir);
         }
+    }
+}
+
+/// The address a local client can connect to: a wildcard bind (`0.0.0.0`, `::`) is reached
+/// on loopback.
+fn reachable(addr: std::net::SocketAddr) -> std::net::SocketAddr {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => (Ipv4Addr::LOCALHOST, addr.port()).into(),
+        IpAddr::V6(ip) if ip.is_unspecified() => (Ipv6Addr::LOCALHOST, addr.port()).into(),
+        _ => addr,
     }
 }
 
@@ -432,4 +443,18 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     temp.write_all(bytes)?;
     temp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reachable;
+
+    #[test]
+    fn a_wildcard_bind_is_reached_on_loopback() {
+        let url = |addr: &str| format!("http://{}", reachable(addr.parse().unwrap()));
+        assert_eq!(url("0.0.0.0:8799"), "http://127.0.0.1:8799");
+        assert_eq!(url("[::]:8799"), "http://[::1]:8799");
+        assert_eq!(url("127.0.0.1:8787"), "http://127.0.0.1:8787");
+        assert_eq!(url("192.0.2.7:80"), "http://192.0.2.7:80");
+    }
 }
