@@ -36,15 +36,11 @@ pub async fn run(args: &ServeArgs) -> i32 {
     };
     let creds = server.credentials();
     if args.addr.ip().is_unspecified() {
-        let port = server
-            .url()
-            .rsplit(':')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
+        let port = server.url().rsplit(':').next().and_then(|p| p.parse().ok());
+        let bound = std::net::SocketAddr::new(args.addr.ip(), port.unwrap_or(args.addr.port()));
+        // The URL stays the last word of the line: scripts (bench/run) read it from there.
         println!(
-            "ScaiDrive local server listening on {}:{port} (all addresses), on {} from here",
-            args.addr.ip(),
+            "ScaiDrive local server listening on all addresses ({bound}), from here on {}",
             server.url()
         );
     } else {
