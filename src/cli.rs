@@ -187,9 +187,13 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DIR")]
     pub data: PathBuf,
 
-    /// Address to listen on (loopback only unless you know what you do).
+    /// Address to listen on; a non-loopback address needs --allow-remote.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8787")]
     pub addr: SocketAddr,
+
+    /// Allow --addr to be reachable from other machines (no TLS, test data only).
+    #[arg(long)]
+    pub allow_remote: bool,
 }
 
 /// Parses the command line, runs the command and returns the process exit code.

@@ -150,3 +150,95 @@ fn a_manifest_that_is_not_text_or_is_a_folder_says_so() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("name the manifest file"), "{stderr}");
 }
+
+#[test]
+fn serve_on_a_port_in_use_says_why_and_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let data = dir.path().join("data");
+    let (code, _, stderr) = run(bin()
+        .args(["serve", "--data", data.to_str().unwrap()])
+        .args(["--addr", &addr]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot listen on {addr}")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("in use"), "{stderr}");
+    assert!(stderr.contains("pass --addr 127.0.0.1:0"), "{stderr}");
+}
+
+#[test]
+fn serve_with_an_unusable_data_dir_gives_the_os_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    // A path below a regular file cannot be a folder, whoever runs the test.
+    std::fs::write(dir.path().join("file"), "x").unwrap();
+    let data = dir.path().join("file/data");
+    let (code, _, stderr) = run(bin().args([
+        "serve",
+        "--data",
+        data.to_str().unwrap(),
+        "--addr",
+        "127.0.0.1:0",
+    ]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("cannot use"), "{stderr}");
+    assert!(stderr.contains("Not a directory"), "{stderr}");
+    assert!(stderr.contains("with --data"), "{stderr}");
+}
+
+#[test]
+fn a_local_run_on_a_damaged_database_names_the_sqlite_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = manifest(&dir);
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("scaidrive.db"), vec![b'x'; 4096]).unwrap();
+    let (code, _, stderr) =
+        run(bin().args(["--local", "--local-data", data.to_str().unwrap(), &m]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("scaidrive.db"), "{stderr}");
+    assert!(stderr.contains("file is not a database"), "{stderr}");
+    assert!(stderr.contains("--local-data"), "{stderr}");
+}
+
+#[test]
+fn serve_refuses_a_non_loopback_address_without_allow_remote() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    for addr in ["0.0.0.0:0", "[::]:0", "192.0.2.7:0"] {
+        let (code, _, stderr) = run(bin()
+            .args(["serve", "--data", data.to_str().unwrap()])
+            .args(["--addr", addr]));
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("refusing to listen on"), "{stderr}");
+        assert!(stderr.contains("without TLS"), "{stderr}");
+        assert!(stderr.contains("/_local"), "{stderr}");
+        assert!(stderr.contains("--allow-remote"), "{stderr}");
+    }
+    assert!(!data.exists(), "nothing was started");
+}
+
+#[test]
+fn serve_with_allow_remote_warns_before_starting() {
+    let dir = tempfile::tempdir().unwrap();
+    // The data dir is unusable, so the server stops before it binds: tests bind loopback only.
+    std::fs::write(dir.path().join("file"), "x").unwrap();
+    let data = dir.path().join("file/data");
+    let (code, _, stderr) = run(bin().args([
+        "serve",
+        "--data",
+        data.to_str().unwrap(),
+        "--addr",
+        "0.0.0.0:0",
+        "--allow-remote",
+    ]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("warning: listening on 0.0.0.0:0"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("without TLS"), "{stderr}");
+    assert!(stderr.contains("cannot use"), "{stderr}");
+}

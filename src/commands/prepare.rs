@@ -32,9 +32,12 @@ pub async fn prepare(
     })?;
     let jobs = args.jobs.map_or(manifest.settings.jobs, usize::from);
     let connection = connect(&args.connect, jobs).await.map_err(|e| {
-        say(&format!("error: {e}"));
-        exit::USAGE
+        say(&format!("error: {}", e.message));
+        e.exit
     })?;
+    if let Some(notice) = &connection.notice {
+        say(&format!("note: {notice}"));
+    }
     let state_path = state_path(args, manifest_path, connection.local_data.as_deref());
     let (state, warning) = State::open(&state_path);
     if let Some(warning) = warning {

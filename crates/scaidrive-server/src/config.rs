@@ -26,6 +26,10 @@ pub struct Config {
     pub max_chunk_size: u64,
     /// An upload session untouched for this long answers 410.
     pub upload_session_ttl: Duration,
+    /// Write the server's URL to `serve.json` in the data dir while it runs, so that a
+    /// `--local` run on the same dir publishes through it instead of failing on the lock.
+    /// `serve` sets it; an in-process server that lives for one run does not.
+    pub announce: bool,
 }
 
 impl Config {
@@ -41,6 +45,7 @@ impl Config {
             quota_bytes: None,
             max_chunk_size: DEFAULT_CHUNK_SIZE,
             upload_session_ttl: Duration::from_secs(24 * 3600),
+            announce: false,
         }
     }
 }

@@ -165,35 +165,47 @@ impl From<std::io::Error> for ApiError {
     }
 }
 
-/// Errors of [`crate::Server::start`].
+/// Errors of [`crate::Server::start`]. Each message carries its cause (the OS or SQLite
+/// reason), so printing it with `{}` says everything; the cause is not repeated as
+/// `source()`, which would make chain printers say it twice.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file or directory of the data dir could not be used.
-    #[error("cannot use `{path}`")]
+    #[error("cannot use `{}`: {cause}", path.display())]
     Io {
         /// The path involved.
         path: std::path::PathBuf,
         /// The cause.
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The metadata database could not be opened or migrated.
-    #[error("database `{path}`")]
+    #[error("cannot open the database `{}`: {cause}", path.display())]
     Database {
         /// The database file.
         path: std::path::PathBuf,
         /// The cause.
-        #[source]
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
     /// The listen address could not be bound.
-    #[error("cannot listen on {addr}")]
+    #[error("cannot listen on {addr}: {cause}")]
     Bind {
         /// The requested address.
         addr: std::net::SocketAddr,
         /// The cause.
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
+    },
+    /// Another server (another `serve`, or the in-process server of a `--local` run) holds
+    /// the data dir's lock.
+    #[error(
+        "the data folder `{}` is in use by another scaidrive-apply run or `serve`{}",
+        dir.display(),
+        serving.as_ref().map(|url| format!(" (serving at {url})")).unwrap_or_default()
+    )]
+    Busy {
+        /// The data dir.
+        dir: std::path::PathBuf,
+        /// The URL the holder announced in `serve.json`, when it is a `serve`.
+        serving: Option<String>,
     },
     /// Anything else at start-up (named in the message).
     #[error("start-up failed: {0}")]

@@ -12,7 +12,7 @@
 //! - `auth`: bearer tokens and rate charging. `ratelimit`: the budget. `faults`: injection.
 //! - `conn`: the listener whose connections can be killed mid-request.
 //! - `api`: the `/api/v1` handlers. `recipient`: link pages, downloads, zips.
-//! - `local`: `/_local` helpers for out-of-process tools.
+//! - `local`: `/_local` helpers for out-of-process tools. `lock`: exclusive use of a data dir.
 //! - `db`: SQLite schema and queries. `blobs`: content-addressed storage.
 //! - `download`: streaming a blob with `Range`. `validate`: FastAPI-style 422s.
 //! - `error`: the error type and its wire form. `ids`: ids, secrets, timestamps.
@@ -28,6 +28,7 @@ mod error;
 mod faults;
 mod ids;
 mod local;
+mod lock;
 mod middleware;
 mod ratelimit;
 mod recipient;
@@ -39,6 +40,7 @@ mod validate;
 
 pub use config::{Config, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_FILE_SIZE, Faults, RateBudget, Storm};
 pub use error::Error;
+pub use lock::{DirLock, LockError};
 pub use request_log::LoggedRequest;
 pub use role::Role;
 pub use server::{Credentials, Entry, EntryKind, Server};

@@ -15,7 +15,7 @@ use crate::error::{ApiError, violation};
 use crate::faults::DropResponse;
 use crate::ids;
 use crate::ratelimit::Quote;
-use crate::request_log::LoggedRequest;
+use crate::request_log::{LoggedRequest, redact_path, redact_query};
 use crate::state::AppState;
 
 /// Middleware: request id, error rendering, headers, drop, log.
@@ -52,8 +52,8 @@ pub(crate) async fn outer(State(state): State<AppState>, req: Request, next: Nex
         let status = response.status().as_u16();
         state.log.push(LoggedRequest {
             method,
-            path,
-            query,
+            path: redact_path(&path),
+            query: query.as_deref().map(redact_query),
             status,
             dropped,
             request_id,

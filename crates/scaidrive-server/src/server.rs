@@ -5,6 +5,10 @@
 //! `owner`) and a token pair, and writes `connection.json` (mode 0600). Later starts reuse that
 //! identity; if its tokens no longer work (expired under a `token_ttl` fault, or the refresh
 //! token was used), a fresh pair is minted and the file rewritten.
+//!
+//! A server holds `server.lock` in its data dir for its whole life, so a second server on the
+//! same dir fails at once with [`Error::Busy`] instead of sharing the database; with
+//! [`Config::announce`] it also writes its URL to `serve.json` (see `lock`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -26,6 +30,7 @@ use crate::db::identity::{self, Share};
 use crate::db::{Db, items};
 use crate::error::{ApiError, Error};
 use crate::faults::FaultInjector;
+use crate::lock::{self, DirLock, LockError};
 use crate::ratelimit::RateLimiter;
 use crate::request_log::{LoggedRequest, RequestLog};
 use crate::role::Role;
@@ -78,14 +83,18 @@ pub struct Server {
     url: String,
     shutdown: CancellationToken,
     task: Option<JoinHandle<()>>,
+    data_dir: std::path::PathBuf,
+    announced: bool,
+    /// Released (by dropping it) after everything else in `Drop`.
+    _lock: DirLock,
 }
 
 const CONNECTION_FILE: &str = "connection.json";
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |source| Error::Io {
+    move |cause| Error::Io {
         path: path.to_owned(),
-        source,
+        cause,
     }
 }
 
@@ -97,26 +106,43 @@ impl Server {
     pub async fn start(config: Config) -> Result<Server, Error> {
         let data_dir = config.data_dir.clone();
         std::fs::create_dir_all(&data_dir).map_err(io_err(&data_dir))?;
+        let dir_lock = match DirLock::try_acquire(&data_dir, lock::SERVER_LOCK) {
+            Ok(l) => l,
+            Err(LockError::Busy) => {
+                return Err(Error::Busy {
+                    serving: lock::read_serve_note(&data_dir),
+                    dir: data_dir,
+                });
+            }
+            Err(LockError::Io(cause)) => {
+                return Err(Error::Io {
+                    path: data_dir.join(lock::SERVER_LOCK),
+                    cause,
+                });
+            }
+        };
+        // Left behind by a server that was killed; ours is written once we listen.
+        lock::remove_serve_note(&data_dir);
         let blobs = BlobStore::open(&data_dir).map_err(io_err(&data_dir))?;
         let uploads_dir = data_dir.join("uploads");
         std::fs::create_dir_all(&uploads_dir).map_err(io_err(&uploads_dir))?;
         let db_path = data_dir.join("scaidrive.db");
-        let db = Db::open(&db_path).map_err(|source| Error::Database {
+        let db = Db::open(&db_path).map_err(|cause| Error::Database {
             path: db_path.clone(),
-            source,
+            cause,
         })?;
 
         let listener = TcpListener::bind(config.addr)
             .await
-            .map_err(|source| Error::Bind {
+            .map_err(|cause| Error::Bind {
                 addr: config.addr,
-                source,
+                cause,
             })?;
-        let addr = listener.local_addr().map_err(|source| Error::Bind {
+        let addr = listener.local_addr().map_err(|cause| Error::Bind {
             addr: config.addr,
-            source,
+            cause,
         })?;
-        let url = format!("http://{addr}");
+        let url = format!("http://{}", reachable(addr));
         let public_url = config.public_url.clone().unwrap_or_else(|| url.clone());
 
         let faults = config.faults.clone();
@@ -149,15 +175,25 @@ impl Server {
             }
         });
         tracing::info!(%url, "local ScaiDrive server listening");
-        Ok(Server {
+        let announced = state.config.announce;
+        let server = Server {
             state,
             url,
             shutdown,
             task: Some(task),
-        })
+            data_dir,
+            announced,
+            _lock: dir_lock,
+        };
+        if announced {
+            // On failure `server` is dropped, which stops it.
+            lock::write_serve_note(&server.data_dir, &server.url)
+                .map_err(io_err(&server.data_dir))?;
+        }
+        Ok(server)
     }
 
-    /// `http://127.0.0.1:PORT` of the bound socket.
+    /// `http://127.0.0.1:PORT` of the bound socket (loopback when bound to all addresses).
     pub fn url(&self) -> String {
         self.url.clone()
     }
@@ -260,6 +296,20 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.shutdown.cancel();
+        if self.announced {
+            lock::remove_serve_note(&self.data_dir);
+        }
+    }
+}
+
+/// The address a local client can connect to: a wildcard bind (`0.0.0.0`, `::`) is reached
+/// on loopback.
+fn reachable(addr: std::net::SocketAddr) -> std::net::SocketAddr {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => (Ipv4Addr::LOCALHOST, addr.port()).into(),
+        IpAddr::V6(ip) if ip.is_unspecified() => (Ipv6Addr::LOCALHOST, addr.port()).into(),
+        _ => addr,
     }
 }
 
@@ -393,4 +443,18 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     temp.write_all(bytes)?;
     temp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reachable;
+
+    #[test]
+    fn a_wildcard_bind_is_reached_on_loopback() {
+        let url = |addr: &str| format!("http://{}", reachable(addr.parse().unwrap()));
+        assert_eq!(url("0.0.0.0:8799"), "http://127.0.0.1:8799");
+        assert_eq!(url("[::]:8799"), "http://[::1]:8799");
+        assert_eq!(url("127.0.0.1:8787"), "http://127.0.0.1:8787");
+        assert_eq!(url("192.0.2.7:80"), "http://192.0.2.7:80");
+    }
 }

@@ -244,3 +244,55 @@ async fn the_link_list_pages_with_limit_and_offset() {
     let resp = api.get("/api/v1/external/links?limit=0").await;
     expect_error(resp, 422, "VALIDATION_ERROR").await;
 }
+
+#[tokio::test]
+async fn the_request_log_never_shows_a_link_token_or_code() {
+    let h = start().await;
+    let api = h.owner();
+    let folder = api.mkdir(None, "logged").await;
+    let created = link(
+        &api,
+        json!({ "resource_type": "folder", "resource_id": folder["id"], "share_id": api.share(),
+                "link_type": "DOWNLOAD" }),
+    )
+    .await;
+    let token = created["token"].as_str().unwrap();
+    let short = created["short_url"].as_str().unwrap();
+    let code = short.rsplit('/').next().unwrap();
+    let http = common::http();
+    for url in [
+        h.url(&format!("/share/{token}")),
+        h.url(&format!("/share/{token}/download?password=hunter2")),
+        short.to_owned(),
+    ] {
+        http.get(&url).send().await.unwrap();
+    }
+    let log: Value = http
+        .get(h.url("/_local/requests"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let text = log.to_string();
+    for secret in [token, code, "hunter2"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    let paths: Vec<&str> = log["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["path"].as_str())
+        .collect();
+    assert!(paths.contains(&"/share/<redacted>"), "{paths:?}");
+    assert!(paths.contains(&"/share/<redacted>/download"), "{paths:?}");
+    assert!(paths.contains(&"/s/<redacted>"), "{paths:?}");
+    // The Rust-side log is the same redacted one.
+    assert!(
+        h.server
+            .request_log()
+            .iter()
+            .all(|r| !r.path.contains(token) && !r.path.contains(code))
+    );
+}
