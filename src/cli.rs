@@ -123,7 +123,7 @@ pub struct RunArgs {
     #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
 
-    /// Only errors and the final result.
+    /// Only errors and the final result (for apply: the one-line result and the links).
     #[arg(short, long)]
     pub quiet: bool,
 

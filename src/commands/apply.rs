@@ -79,7 +79,9 @@ pub async fn run(args: &ApplyArgs) -> i32 {
         let mut line = serde_json::to_value(&*s).expect("summary serialises");
         line["event"] = "finished".into();
         report::json_emit(line);
-    } else if !args.run.quiet || s.failed > 0 {
+    } else if args.run.quiet {
+        eprint!("{}", report::summary::render_quiet(s));
+    } else {
         eprint!("{}", report::summary::render(s));
     }
     if s.interrupted {
