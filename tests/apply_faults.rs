@@ -373,6 +373,105 @@ async fn ctrl_c_exits_130_and_a_rerun_converges() {
     env.assert_converged(1).await;
 }
 
+/// Ctrl-C inside a large file stops at the chunk in flight: the run exits 130 without sending
+/// the rest, and the next run resumes the session without resending a confirmed chunk.
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_inside_a_large_file_stops_at_the_chunk_in_flight_and_a_rerun_resumes() {
+    let env = Env::start().await;
+    env.write_big("big/blob.bin", 40 * MIB, 13);
+    let manifest = env.simple_manifest();
+    let latency = Duration::from_millis(500);
+    env.server.set_faults(Faults {
+        latency,
+        ..Faults::default()
+    });
+    let child = env.spawn(&[path(&manifest), "-v", "-j", "1"]);
+    env.wait_for_log(WAIT, |log| !accepted_chunks(log).is_empty())
+        .await;
+    let before = accepted_chunks(&env.server.request_log());
+    child.interrupt();
+    let signalled = Instant::now();
+    let run = child.wait(&env).await;
+    let took = signalled.elapsed();
+    exit_code(&run, 130);
+    let first = accepted_chunks(&env.server.request_log());
+    // 10 chunks of 4 MiB; with one request at a time only the chunk in flight may end after
+    // the signal (two, should the signal land between one answer and the next request).
+    assert!(
+        first.len() - before.len() <= 2,
+        "{} chunks were sent after the signal: {first:?}",
+        first.len() - before.len()
+    );
+    // The chunk in flight ends within `latency` plus its transfer; sending the other 8 or so
+    // would take over 4 s.
+    assert!(
+        took < Duration::from_millis(2500),
+        "exited {took:?} after the signal"
+    );
+    assert!(run.stderr.contains("interrupted"), "{}", run.stderr);
+    assert!(!run.stderr.contains("FAILED"), "{}", run.stderr);
+    env.calm();
+    env.server.clear_request_log();
+    let again = env.run(&["--json", path(&manifest)]).await;
+    exit_code(&again, 0);
+    let log = env.server.request_log();
+    let second = accepted_chunks(&log);
+    let resent: Vec<_> = log
+        .iter()
+        .filter(|r| is_chunk_put(r))
+        .filter(|r| {
+            first
+                .iter()
+                .any(|(s, i)| r.path.ends_with(&format!("{s}/chunks/{i}")))
+        })
+        .map(|r| r.path.clone())
+        .collect();
+    assert_eq!(
+        resent,
+        Vec::<String>::new(),
+        "confirmed chunks were sent again"
+    );
+    assert_eq!(first.len() + second.len(), 10, "{first:?} then {second:?}");
+    let sessions: BTreeSet<_> = first.iter().chain(&second).map(|(s, _)| s).collect();
+    assert_eq!(sessions.len(), 1, "the second run resumed the same session");
+    env.assert_converged(1).await;
+}
+
+/// A second Ctrl-C does not wait for the request in flight.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_ctrl_c_exits_at_once() {
+    let env = Env::start().await;
+    env.write_big("big/blob.bin", 40 * MIB, 17);
+    let manifest = env.simple_manifest();
+    let child = env.spawn(&[path(&manifest), "-j", "1"]);
+    env.wait_for_log(WAIT, |log| !accepted_chunks(log).is_empty())
+        .await;
+    // From now on every request takes 5 s: the next chunk but one is certainly slow.
+    env.server.set_faults(Faults {
+        latency: Duration::from_secs(5),
+        ..Faults::default()
+    });
+    env.wait_for_log(WAIT, |log| accepted_chunks(log).len() >= 2)
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    child.interrupt();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    child.interrupt();
+    let signalled = Instant::now();
+    let run = child.wait(&env).await;
+    let took = signalled.elapsed();
+    exit_code(&run, 130);
+    assert!(
+        took < Duration::from_millis(1500),
+        "exited {took:?} after the second signal"
+    );
+    assert!(run.stderr.contains("interrupted again"), "{}", run.stderr);
+    env.calm();
+    let again = env.run(&["--json", path(&manifest)]).await;
+    exit_code(&again, 0);
+    env.assert_converged(1).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn json_events_and_the_outputs_file_carry_the_link() {
     let env = Env::start().await;

@@ -10,6 +10,7 @@ use bytes::Bytes;
 use reqwest::{Method, StatusCode};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
 
 use super::auth::Auth;
 use super::error::ApiError;
@@ -55,6 +56,8 @@ struct Inner {
     permits: Semaphore,
     stats: Stats,
     max_attempts: usize,
+    /// Cancelled by [`Client::interrupt`]: no request is sent after it.
+    stop: CancellationToken,
 }
 
 /// What a request carries. Bodies are rebuilt for every attempt.
@@ -144,6 +147,7 @@ impl Client {
                 permits: Semaphore::new(config.jobs.max(1)),
                 stats: Stats::default(),
                 max_attempts: config.max_attempts.max(1),
+                stop: CancellationToken::new(),
             }),
         })
     }
@@ -156,7 +160,23 @@ impl Client {
         &self.inner.base
     }
 
+    /// Stops sending: from now on every request not yet sent, and every retry, fails at once
+    /// with [`ApiError::Interrupted`]. Requests already sent are left to end.
+    pub fn interrupt(&self) {
+        self.inner.stop.cancel();
+    }
+
+    pub fn interrupted(&self) -> bool {
+        self.inner.stop.is_cancelled()
+    }
+
+    /// Resolves once [`Client::interrupt`] has been called.
+    pub async fn until_interrupted(&self) {
+        self.inner.stop.cancelled().await;
+    }
+
     /// Sends `call`, retrying what the service asks to retry, and returns the answer's body.
+    /// After [`Client::interrupt`] it sends nothing more, and a retry's wait ends at once.
     pub async fn send(&self, call: &Call) -> Result<Bytes, ApiError> {
         let inner = &self.inner;
         let mut backoff = ExponentialBuilder::default()
@@ -199,14 +219,28 @@ impl Client {
                 return outcome;
             };
             inner.stats.retries.fetch_add(1, Ordering::Relaxed);
-            tokio::time::sleep(delay).await;
+            tokio::select! {
+                () = tokio::time::sleep(delay) => {}
+                () = inner.stop.cancelled() => return Err(interrupted(call)),
+            }
         }
     }
 
     async fn attempt(&self, call: &Call, token: &str) -> Result<Bytes, ApiError> {
         let inner = &self.inner;
-        let _permit = inner.permits.acquire().await.expect("semaphore open");
-        let ticket = inner.pacer.acquire(call.cost).await;
+        // Waiting for a turn is not being in flight: an interruption ends the wait.
+        let _permit = tokio::select! {
+            permit = inner.permits.acquire() => permit.expect("semaphore open"),
+            () = inner.stop.cancelled() => return Err(interrupted(call)),
+        };
+        let ticket = tokio::select! {
+            ticket = inner.pacer.acquire(call.cost) => ticket,
+            () = inner.stop.cancelled() => return Err(interrupted(call)),
+        };
+        if inner.stop.is_cancelled() {
+            inner.pacer.release(ticket);
+            return Err(interrupted(call));
+        }
         let endpoint = call.endpoint();
         let url = format!("{}{}", inner.base, call.path);
         let mut request = inner
@@ -363,6 +397,12 @@ fn check_url(url: &str) -> Result<(), String> {
             "refusing plain http:// to `{host}`: tokens would travel unencrypted; use https:// \
              (plain http is allowed only to loopback)"
         ))
+    }
+}
+
+fn interrupted(call: &Call) -> ApiError {
+    ApiError::Interrupted {
+        endpoint: call.endpoint(),
     }
 }
 

@@ -21,6 +21,8 @@ pub enum ApiError {
     Decode { endpoint: String, cause: String },
     /// Local trouble while preparing the request (for example reading a file).
     Local { endpoint: String, cause: String },
+    /// Not sent: the run was interrupted (Ctrl-C) before it could be.
+    Interrupted { endpoint: String },
 }
 
 impl ApiError {
@@ -41,6 +43,11 @@ impl ApiError {
     /// True for a 409 `NAME_CONFLICT` (or any 409 on a create).
     pub fn is_conflict(&self) -> bool {
         self.status() == Some(409)
+    }
+
+    /// True when the request was not sent because the run was interrupted.
+    pub fn is_interrupted(&self) -> bool {
+        matches!(self, ApiError::Interrupted { .. })
     }
 
     /// True when the outcome is unknown: the request may have been carried out.
@@ -77,6 +84,9 @@ impl fmt::Display for ApiError {
                 write!(f, "{endpoint}: unexpected answer: {cause}")
             }
             ApiError::Local { endpoint, cause } => write!(f, "{endpoint}: {cause}"),
+            ApiError::Interrupted { endpoint } => {
+                write!(f, "{endpoint}: not sent, the run was interrupted")
+            }
         }
     }
 }

@@ -23,8 +23,17 @@ impl Done {
     }
 }
 
-/// Runs task `id`. The error is a complete message: what, where, and the service's answer.
-pub async fn run(rt: &Runtime, id: usize) -> Result<Done, String> {
+/// Why a task did not finish.
+pub enum NotDone {
+    /// It failed; a complete message: what, where, and the service's answer.
+    Failed(String),
+    /// Ctrl-C stopped it before it could send everything; the next run picks it up (an upload
+    /// session resumes from its journaled chunks).
+    Interrupted,
+}
+
+/// Runs task `id`.
+pub async fn run(rt: &Runtime, id: usize) -> Result<Done, NotDone> {
     let task = &rt.plan.tasks[id];
     let share = rt.share_id(task.publish).to_string();
     let result = match &task.action {
@@ -103,7 +112,10 @@ pub async fn run(rt: &Runtime, id: usize) -> Result<Done, String> {
             }
         }
     };
-    result.map_err(|failure| failure.message(task))
+    result.map_err(|failure| match failure {
+        Failure::Api(e) if e.is_interrupted() => NotDone::Interrupted,
+        failure => NotDone::Failed(failure.message(task)),
+    })
 }
 
 /// Why a task failed.
