@@ -472,6 +472,85 @@ async fn a_second_ctrl_c_exits_at_once() {
     env.assert_converged(1).await;
 }
 
+/// Every failure is said once: which task, then where and what answered (the endpoint, the
+/// status, the service's message and request id), or for a local read error the local path
+/// and the OS error.
+#[tokio::test(flavor = "multi_thread")]
+async fn failures_name_the_task_once_with_the_endpoint_status_and_request_id() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let env = Env::start().await;
+    env.write("fine.txt", "fine");
+    env.write("secret.txt", "unreadable");
+    env.write_big("locked.bin", 33 * MIB, 19);
+    env.write("too-big.txt", vec![b'x'; 4096]);
+    for name in ["secret.txt", "locked.bin"] {
+        let file = env.src().join(name);
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o000)).unwrap();
+    }
+    let manifest = env.simple_manifest();
+    env.server.set_faults(Faults {
+        max_file_size: Some(1024),
+        ..Faults::default()
+    });
+    let run = env.run_unprivileged(&[path(&manifest)]).await;
+    for name in ["secret.txt", "locked.bin"] {
+        let file = env.src().join(name);
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    exit_code(&run, 1);
+    let failed: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("FAILED"))
+        .collect();
+    assert_eq!(failed.len(), 3, "{}", run.stderr);
+    let line = |name: &str| {
+        *failed
+            .iter()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("no failure for {name}: {}", run.stderr))
+    };
+    for name in ["secret.txt", "locked.bin", "too-big.txt"] {
+        let line = line(name);
+        assert!(
+            line.starts_with(&format!("FAILED: upload /pub/{name} (")),
+            "{line}"
+        );
+        assert_eq!(line.matches("upload ").count(), 1, "said twice: {line}");
+    }
+    for name in ["secret.txt", "locked.bin"] {
+        let local = env.src().join(name);
+        let expected = format!(
+            ": cannot read {}: Permission denied (os error 13)",
+            local.display()
+        );
+        let line = line(name);
+        assert!(line.ends_with(&expected), "{line}");
+        assert!(
+            !line.contains("/api/v1"),
+            "no endpoint for a local error: {line}"
+        );
+    }
+    let refused = env
+        .server
+        .request_log()
+        .into_iter()
+        .find(|r| r.status == 413)
+        .expect("a 413 answer");
+    let line = line("too-big.txt");
+    let endpoint = format!(
+        "{} {} answered 413 PAYLOAD_TOO_LARGE: ",
+        refused.method, refused.path
+    );
+    assert!(line.contains(&endpoint), "{line}");
+    assert!(
+        line.contains(&format!("(request id {})", refused.request_id)),
+        "{line}"
+    );
+    assert!(line.contains("exclude it"), "the hint: {line}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn json_events_and_the_outputs_file_carry_the_link() {
     let env = Env::start().await;

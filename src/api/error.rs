@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// A failed request. Every variant names the endpoint it was sent to.
+/// A failed request. Every variant knows the endpoint it was meant for.
 #[derive(Debug, Clone)]
 pub enum ApiError {
     /// The service answered with an error status.
@@ -19,7 +19,8 @@ pub enum ApiError {
     Transport { endpoint: String, cause: String },
     /// The service answered with something this client cannot read.
     Decode { endpoint: String, cause: String },
-    /// Local trouble while preparing the request (for example reading a file).
+    /// Local trouble while preparing the request (for example reading a file). The cause
+    /// names the local path and the OS error; the endpoint is not shown, nothing was sent.
     Local { endpoint: String, cause: String },
     /// Not sent: the run was interrupted (Ctrl-C) before it could be.
     Interrupted { endpoint: String },
@@ -83,7 +84,7 @@ impl fmt::Display for ApiError {
             ApiError::Decode { endpoint, cause } => {
                 write!(f, "{endpoint}: unexpected answer: {cause}")
             }
-            ApiError::Local { endpoint, cause } => write!(f, "{endpoint}: {cause}"),
+            ApiError::Local { cause, .. } => write!(f, "{cause}"),
             ApiError::Interrupted { endpoint } => {
                 write!(f, "{endpoint}: not sent, the run was interrupted")
             }

@@ -5,8 +5,8 @@
 use super::runtime::Runtime;
 use super::upload;
 use crate::api::ApiError;
+use crate::plan::Action;
 use crate::plan::links::{adopt, create_body, update_body};
-use crate::plan::{Action, Task};
 
 /// A finished task: what it sent and a detail for the report.
 pub struct Done {
@@ -25,7 +25,9 @@ impl Done {
 
 /// Why a task did not finish.
 pub enum NotDone {
-    /// It failed; a complete message: what, where, and the service's answer.
+    /// It failed. The message says where (the endpoint) and the service's answer (status,
+    /// message, request id), or for local trouble the local path and the OS error; it does
+    /// not name the task: the reporter does that, once.
     Failed(String),
     /// Ctrl-C stopped it before it could send everything; the next run picks it up (an upload
     /// session resumes from its journaled chunks).
@@ -114,7 +116,7 @@ pub async fn run(rt: &Runtime, id: usize) -> Result<Done, NotDone> {
     };
     result.map_err(|failure| match failure {
         Failure::Api(e) if e.is_interrupted() => NotDone::Interrupted,
-        failure => NotDone::Failed(failure.message(task)),
+        failure => NotDone::Failed(failure.message()),
     })
 }
 
@@ -125,11 +127,10 @@ pub enum Failure {
 }
 
 impl Failure {
-    fn message(self, task: &Task) -> String {
-        let what = crate::report::describe(task);
+    fn message(self) -> String {
         match self {
-            Failure::Api(e) => format!("{what}: {e}{}", hint(&e)),
-            Failure::Other(e) => format!("{what}: {e}"),
+            Failure::Api(e) => format!("{e}{}", hint(&e)),
+            Failure::Other(e) => e,
         }
     }
 }

@@ -323,10 +323,10 @@ async fn send_chunks(rt: &Runtime, session: &Session, local: &Local) -> Result<(
 
 async fn read_chunk(path: PathBuf, offset: u64, len: u64) -> Result<Bytes, String> {
     tokio::task::spawn_blocking(move || {
-        let file = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+        let file = std::fs::File::open(&path).map_err(cannot)?;
         let mut buf = vec![0u8; usize::try_from(len).map_err(|e| e.to_string())?];
-        file.read_exact_at(&mut buf, offset)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        file.read_exact_at(&mut buf, offset).map_err(cannot)?;
         Ok(Bytes::from(buf))
     })
     .await
