@@ -135,6 +135,17 @@ pub struct RunArgs {
     pub connect: ConnectArgs,
 }
 
+impl RunArgs {
+    /// -1 with `--quiet`, otherwise the number of `-v`.
+    pub fn verbosity(&self) -> i8 {
+        if self.quiet {
+            -1
+        } else {
+            i8::try_from(self.verbose).unwrap_or(i8::MAX)
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ApplyArgs {
     #[command(flatten)]

@@ -551,6 +551,111 @@ async fn failures_name_the_task_once_with_the_endpoint_status_and_request_id() {
     assert!(line.contains("exclude it"), "the hint: {line}");
 }
 
+/// A URL where nothing answers fails within seconds, says which URL and what to check, and
+/// tells each retry on the way.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_url_fails_quickly_and_names_the_url() {
+    let env = Env::start().await;
+    env.tree(5);
+    let manifest = env.simple_manifest();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let started = Instant::now();
+    let run = env
+        .run(&["plan", "-v", "--url", &url, "--token", "x", path(&manifest)])
+        .await;
+    let took = started.elapsed();
+    exit_code(&run, 1);
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+    let error = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .unwrap_or_else(|| panic!("{}", run.stderr));
+    assert!(
+        error.contains(&format!("cannot connect to {url}")),
+        "{error}"
+    );
+    assert!(error.contains("Connection refused"), "{error}");
+    assert!(error.contains("check SCAIDRIVE_URL / --url"), "{error}");
+    let warnings: Vec<_> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
+    assert_eq!(warnings.len(), 2, "with -v every retry: {}", run.stderr);
+    assert!(
+        warnings[0].contains("Connection refused")
+            && warnings[0].contains("attempt 1 of 3 failed, retrying in 0.5 s"),
+        "{}",
+        warnings[0]
+    );
+    assert!(
+        warnings[1].contains("attempt 2 of 3 failed, retrying in 1.0 s"),
+        "{}",
+        warnings[1]
+    );
+    assert!(env.server.request_log().is_empty());
+}
+
+/// Once the service has answered, its errors are retried with the normal back-off, and every
+/// retry is told with `-v`; by default only a few lines are.
+#[tokio::test(flavor = "multi_thread")]
+async fn retries_are_told_every_one_with_v_and_a_few_by_default() {
+    let env = Env::start().await;
+    env.tree(60);
+    let manifest = env.simple_manifest();
+    env.server.set_faults(Faults {
+        seed: 3,
+        error_rate: 0.2,
+        ..Faults::default()
+    });
+    let told = |run: &Run| {
+        run.stderr
+            .lines()
+            .filter(|l| l.starts_with("warning:") && l.contains("retrying in"))
+            .count()
+    };
+    let errors = |env: &Env| {
+        env.server
+            .request_log()
+            .iter()
+            .filter(|r| r.status >= 500)
+            .filter(|r| !(r.method == "POST" && r.path == "/api/v1/external/links"))
+            .count()
+    };
+    let run = env.run(&[path(&manifest), "-v"]).await;
+    exit_code(&run, 0);
+    let sample = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("warning:") && l.contains("retrying in"))
+        .unwrap_or_else(|| panic!("no retry told: {}", run.stderr));
+    assert!(sample.contains(" failed, retrying in "), "{sample}");
+    assert!(sample.contains("attempt 1 of 9"), "{sample}");
+    assert!(sample.contains("/api/v1/"), "{sample}");
+    // Every 5xx is retried and told (but a link create's, which is reconciled, not retried).
+    assert_eq!(told(&run), errors(&env), "{}", run.stderr);
+
+    let env = Env::start().await;
+    env.tree(120);
+    let manifest = env.simple_manifest();
+    env.server.set_faults(Faults {
+        seed: 4,
+        error_rate: 0.2,
+        ..Faults::default()
+    });
+    let run = env.run(&[path(&manifest)]).await;
+    exit_code(&run, 0);
+    let (lines, faulted) = (told(&run), errors(&env));
+    assert!(lines > 0, "{}", run.stderr);
+    assert!(
+        faulted >= 8 && lines < faulted / 2,
+        "{lines} told, {faulted} errors"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn json_events_and_the_outputs_file_carry_the_link() {
     let env = Env::start().await;

@@ -1,7 +1,18 @@
 //! The retrying core every endpoint goes through.
+//!
+//! 5xx, lost answers and connection errors are retried with exponential back-off (jitter,
+//! capped at 10 s, `max_attempts`); a 429 waits the shared pause. Each retry is told as a
+//! warning ([`super::notices`]).
+//!
+//! A connection error before anything at the URL has answered in this run is most likely a
+//! wrong URL, not an outage: it is tried [`UNANSWERED_TRIES`] times, [`UNANSWERED_PAUSE`]
+//! apart (and longer each time), then fails with [`ApiError::Unreachable`], which says to
+//! check the URL. Once any answer (of any status) has arrived, the normal back-off applies.
+//! Known limit: a host that drops connection attempts silently costs the connect timeout
+//! (10 s) per try, so about 30 s before that message.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -14,10 +25,16 @@ use tokio_util::sync::CancellationToken;
 
 use super::auth::Auth;
 use super::error::ApiError;
+use super::notices::{Notices, Sink};
 use super::pacer::Pacer;
 
 /// How many 429 answers one request may meet before it gives up.
 const MAX_RATE_LIMITED: usize = 50;
+
+/// Tries of a request that meets a connection error while nothing has ever answered.
+pub const UNANSWERED_TRIES: usize = 3;
+/// The wait after the first of those tries; it grows linearly (0.5 s, then 1 s).
+pub const UNANSWERED_PAUSE: Duration = Duration::from_millis(500);
 
 /// How to reach the service.
 #[derive(Clone)]
@@ -58,6 +75,9 @@ struct Inner {
     max_attempts: usize,
     /// Cancelled by [`Client::interrupt`]: no request is sent after it.
     stop: CancellationToken,
+    /// Whether anything at the URL has answered during this run.
+    answered: AtomicBool,
+    notices: Notices,
 }
 
 /// What a request carries. Bodies are rebuilt for every attempt.
@@ -148,6 +168,8 @@ impl Client {
                 stats: Stats::default(),
                 max_attempts: config.max_attempts.max(1),
                 stop: CancellationToken::new(),
+                answered: AtomicBool::new(false),
+                notices: Notices::default(),
             }),
         })
     }
@@ -158,6 +180,16 @@ impl Client {
 
     pub fn base_url(&self) -> &str {
         &self.inner.base
+    }
+
+    /// How many retry warnings to show: -1 none, 0 a few, 1+ every one.
+    pub fn set_verbosity(&self, verbosity: i8) {
+        self.inner.notices.set_verbosity(verbosity);
+    }
+
+    /// Where retry warnings go (by default, `warning: …` lines on stderr).
+    pub fn set_warnings(&self, sink: Sink) {
+        self.inner.notices.set_sink(sink);
     }
 
     /// Stops sending: from now on every request not yet sent, and every retry, fails at once
@@ -187,6 +219,8 @@ impl Client {
             .build();
         let mut refreshed = false;
         let mut rate_limited = 0;
+        let mut unanswered = 0;
+        let mut failed = 0;
         loop {
             let (generation, token) = inner.auth.token();
             let outcome = self.attempt(call, &token).await;
@@ -210,6 +244,20 @@ impl Client {
                     {
                         backoff.next()
                     }
+                    ApiError::Transport { endpoint, cause }
+                        if !inner.answered.load(Ordering::Relaxed) =>
+                    {
+                        unanswered += 1;
+                        if unanswered >= UNANSWERED_TRIES {
+                            return Err(ApiError::Unreachable {
+                                endpoint: endpoint.clone(),
+                                url: inner.base.clone(),
+                                cause: cause.clone(),
+                                tries: unanswered,
+                            });
+                        }
+                        Some(UNANSWERED_PAUSE * u32::try_from(unanswered).unwrap_or(1))
+                    }
                     ApiError::Transport { .. } => backoff.next(),
                     ApiError::Ambiguous { .. } if call.resend_when_lost => backoff.next(),
                     _ => None,
@@ -218,12 +266,57 @@ impl Client {
             let Some(delay) = retry_in else {
                 return outcome;
             };
+            failed += 1;
+            if let Err(error) = &outcome {
+                let most = if unanswered > 0 && !inner.answered.load(Ordering::Relaxed) {
+                    UNANSWERED_TRIES
+                } else {
+                    inner.max_attempts + 1
+                };
+                self.tell_retry(call, error, failed, most, delay);
+            }
             inner.stats.retries.fetch_add(1, Ordering::Relaxed);
             tokio::select! {
                 () = tokio::time::sleep(delay) => {}
                 () = inner.stop.cancelled() => return Err(interrupted(call)),
             }
         }
+    }
+
+    /// Tells that attempt `failed` (of at most `most`) met `error` and what happens next.
+    fn tell_retry(
+        &self,
+        call: &Call,
+        error: &ApiError,
+        failed: usize,
+        most: usize,
+        delay: Duration,
+    ) {
+        let endpoint = call.endpoint();
+        let reason = error.reason();
+        let (kind, line) = match error.status() {
+            Some(429) => (
+                "429".to_string(),
+                format!(
+                    "{endpoint}: {reason} (rate-limited), attempt {failed}; every request \
+                     waits {:.1} s",
+                    self.inner.pacer.paused_for().as_secs_f64()
+                ),
+            ),
+            status => (
+                match (status, error) {
+                    (Some(status), _) => status.to_string(),
+                    (None, ApiError::Ambiguous { .. }) => "lost answer".to_string(),
+                    (None, _) => "connection".to_string(),
+                },
+                format!(
+                    "{endpoint}: {reason}; attempt {failed} of {most} failed, retrying in \
+                     {:.1} s",
+                    delay.as_secs_f64()
+                ),
+            ),
+        };
+        self.inner.notices.retry(&kind, &line);
     }
 
     async fn attempt(&self, call: &Call, token: &str) -> Result<Bytes, ApiError> {
@@ -272,6 +365,7 @@ impl Client {
                 return Err(transport_error(endpoint, &e));
             }
         };
+        inner.answered.store(true, Ordering::Relaxed);
         inner.pacer.observe(ticket, response.headers());
         let status = response.status();
         let retry_after = retry_after(response.headers());
@@ -304,6 +398,7 @@ impl Client {
                     ("refresh_token", &refresh_token),
                 ];
                 let response = inner.http.post(url).form(&form).send().await.ok()?;
+                inner.answered.store(true, Ordering::Relaxed);
                 inner.stats.requests.fetch_add(1, Ordering::Relaxed);
                 if !response.status().is_success() {
                     return None;

@@ -24,6 +24,14 @@ pub enum ApiError {
     Local { endpoint: String, cause: String },
     /// Not sent: the run was interrupted (Ctrl-C) before it could be.
     Interrupted { endpoint: String },
+    /// Nothing has answered at the service URL since the run started: most likely a wrong
+    /// URL, so this is said after a few quick tries rather than after the full back-off.
+    Unreachable {
+        endpoint: String,
+        url: String,
+        cause: String,
+        tries: usize,
+    },
 }
 
 impl ApiError {
@@ -49,6 +57,25 @@ impl ApiError {
     /// True when the request was not sent because the run was interrupted.
     pub fn is_interrupted(&self) -> bool {
         matches!(self, ApiError::Interrupted { .. })
+    }
+
+    /// The reason in a few words, for a retry notice: the status (and code), or the innermost
+    /// cause of a transport error (e.g. `Connection refused (os error 111)`).
+    pub fn reason(&self) -> String {
+        let innermost = |cause: &str| cause.rsplit(": ").next().unwrap_or(cause).to_string();
+        match self {
+            ApiError::Status { status, code, .. } => match code {
+                Some(code) => format!("{status} {code}"),
+                None => status.to_string(),
+            },
+            ApiError::Ambiguous { cause, .. } => format!("answer lost: {}", innermost(cause)),
+            ApiError::Transport { cause, .. } | ApiError::Unreachable { cause, .. } => {
+                innermost(cause)
+            }
+            ApiError::Decode { .. } => "unexpected answer".to_string(),
+            ApiError::Local { cause, .. } => cause.clone(),
+            ApiError::Interrupted { .. } => "interrupted".to_string(),
+        }
     }
 
     /// True when the outcome is unknown: the request may have been carried out.
@@ -85,6 +112,17 @@ impl fmt::Display for ApiError {
                 write!(f, "{endpoint}: unexpected answer: {cause}")
             }
             ApiError::Local { cause, .. } => write!(f, "{cause}"),
+            ApiError::Unreachable {
+                endpoint,
+                url,
+                cause,
+                tries,
+            } => write!(
+                f,
+                "{endpoint}: cannot connect to {url} ({}; {tries} tries), and nothing has \
+                 answered there during this run: check SCAIDRIVE_URL / --url",
+                cause.rsplit(": ").next().unwrap_or(cause)
+            ),
             ApiError::Interrupted { endpoint } => {
                 write!(f, "{endpoint}: not sent, the run was interrupted")
             }

@@ -35,6 +35,7 @@ pub async fn prepare(
         say(&format!("error: {e}"));
         exit::USAGE
     })?;
+    connection.client.set_verbosity(args.verbosity());
     let state_path = state_path(args, manifest_path, connection.local_data.as_deref());
     let (state, warning) = State::open(&state_path);
     if let Some(warning) = warning {
