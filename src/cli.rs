@@ -123,7 +123,7 @@ pub struct RunArgs {
     #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
 
-    /// Only errors and the final result.
+    /// Only errors and the final result (for apply: the one-line result and the links).
     #[arg(short, long)]
     pub quiet: bool,
 
@@ -133,6 +133,17 @@ pub struct RunArgs {
 
     #[command(flatten)]
     pub connect: ConnectArgs,
+}
+
+impl RunArgs {
+    /// -1 with `--quiet`, otherwise the number of `-v`.
+    pub fn verbosity(&self) -> i8 {
+        if self.quiet {
+            -1
+        } else {
+            i8::try_from(self.verbose).unwrap_or(i8::MAX)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]

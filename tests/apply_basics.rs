@@ -185,3 +185,17 @@ async fn on_change_skip_keeps_the_remote_and_says_so_and_fail_refuses() {
     );
     assert_eq!(env.remote_tree("/pub"), published);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quiet_prints_only_the_result_and_the_links() {
+    let env = Env::start().await;
+    site(&env);
+    let manifest = env.simple_manifest();
+    let run = env.run(&["-q", manifest.to_str().unwrap()]).await.ok();
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stderr);
+    assert!(lines[0].starts_with("Done in "), "{}", run.stderr);
+    assert!(lines[0].contains("files uploaded"), "{}", run.stderr);
+    assert!(lines[1].starts_with("link dl: http"), "{}", run.stderr);
+    assert_eq!(run.stdout, "", "nothing on stdout");
+}

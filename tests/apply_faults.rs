@@ -373,6 +373,289 @@ async fn ctrl_c_exits_130_and_a_rerun_converges() {
     env.assert_converged(1).await;
 }
 
+/// Ctrl-C inside a large file stops at the chunk in flight: the run exits 130 without sending
+/// the rest, and the next run resumes the session without resending a confirmed chunk.
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_inside_a_large_file_stops_at_the_chunk_in_flight_and_a_rerun_resumes() {
+    let env = Env::start().await;
+    env.write_big("big/blob.bin", 40 * MIB, 13);
+    let manifest = env.simple_manifest();
+    let latency = Duration::from_millis(500);
+    env.server.set_faults(Faults {
+        latency,
+        ..Faults::default()
+    });
+    let child = env.spawn(&[path(&manifest), "-v", "-j", "1"]);
+    env.wait_for_log(WAIT, |log| !accepted_chunks(log).is_empty())
+        .await;
+    let before = accepted_chunks(&env.server.request_log());
+    child.interrupt();
+    let signalled = Instant::now();
+    let run = child.wait(&env).await;
+    let took = signalled.elapsed();
+    exit_code(&run, 130);
+    let first = accepted_chunks(&env.server.request_log());
+    // 10 chunks of 4 MiB; with one request at a time only the chunk in flight may end after
+    // the signal (two, should the signal land between one answer and the next request).
+    assert!(
+        first.len() - before.len() <= 2,
+        "{} chunks were sent after the signal: {first:?}",
+        first.len() - before.len()
+    );
+    // The chunk in flight ends within `latency` plus its transfer; sending the other 8 or so
+    // would take over 4 s.
+    assert!(
+        took < Duration::from_millis(2500),
+        "exited {took:?} after the signal"
+    );
+    assert!(run.stderr.contains("interrupted"), "{}", run.stderr);
+    assert!(!run.stderr.contains("FAILED"), "{}", run.stderr);
+    env.calm();
+    env.server.clear_request_log();
+    let again = env.run(&["--json", path(&manifest)]).await;
+    exit_code(&again, 0);
+    let log = env.server.request_log();
+    let second = accepted_chunks(&log);
+    let resent: Vec<_> = log
+        .iter()
+        .filter(|r| is_chunk_put(r))
+        .filter(|r| {
+            first
+                .iter()
+                .any(|(s, i)| r.path.ends_with(&format!("{s}/chunks/{i}")))
+        })
+        .map(|r| r.path.clone())
+        .collect();
+    assert_eq!(
+        resent,
+        Vec::<String>::new(),
+        "confirmed chunks were sent again"
+    );
+    assert_eq!(first.len() + second.len(), 10, "{first:?} then {second:?}");
+    let sessions: BTreeSet<_> = first.iter().chain(&second).map(|(s, _)| s).collect();
+    assert_eq!(sessions.len(), 1, "the second run resumed the same session");
+    env.assert_converged(1).await;
+}
+
+/// A second Ctrl-C does not wait for the request in flight.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_ctrl_c_exits_at_once() {
+    let env = Env::start().await;
+    env.write_big("big/blob.bin", 40 * MIB, 17);
+    let manifest = env.simple_manifest();
+    let child = env.spawn(&[path(&manifest), "-j", "1"]);
+    env.wait_for_log(WAIT, |log| !accepted_chunks(log).is_empty())
+        .await;
+    // From now on every request takes 5 s: the next chunk but one is certainly slow.
+    env.server.set_faults(Faults {
+        latency: Duration::from_secs(5),
+        ..Faults::default()
+    });
+    env.wait_for_log(WAIT, |log| accepted_chunks(log).len() >= 2)
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    child.interrupt();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    child.interrupt();
+    let signalled = Instant::now();
+    let run = child.wait(&env).await;
+    let took = signalled.elapsed();
+    exit_code(&run, 130);
+    assert!(
+        took < Duration::from_millis(1500),
+        "exited {took:?} after the second signal"
+    );
+    assert!(run.stderr.contains("interrupted again"), "{}", run.stderr);
+    env.calm();
+    let again = env.run(&["--json", path(&manifest)]).await;
+    exit_code(&again, 0);
+    env.assert_converged(1).await;
+}
+
+/// Every failure is said once: which task, then where and what answered (the endpoint, the
+/// status, the service's message and request id), or for a local read error the local path
+/// and the OS error.
+#[tokio::test(flavor = "multi_thread")]
+async fn failures_name_the_task_once_with_the_endpoint_status_and_request_id() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let env = Env::start().await;
+    env.write("fine.txt", "fine");
+    env.write("secret.txt", "unreadable");
+    env.write_big("locked.bin", 33 * MIB, 19);
+    env.write("too-big.txt", vec![b'x'; 4096]);
+    for name in ["secret.txt", "locked.bin"] {
+        let file = env.src().join(name);
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o000)).unwrap();
+    }
+    let manifest = env.simple_manifest();
+    env.server.set_faults(Faults {
+        max_file_size: Some(1024),
+        ..Faults::default()
+    });
+    let run = env.run_unprivileged(&[path(&manifest)]).await;
+    for name in ["secret.txt", "locked.bin"] {
+        let file = env.src().join(name);
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    exit_code(&run, 1);
+    let failed: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("FAILED"))
+        .collect();
+    assert_eq!(failed.len(), 3, "{}", run.stderr);
+    let line = |name: &str| {
+        *failed
+            .iter()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("no failure for {name}: {}", run.stderr))
+    };
+    for name in ["secret.txt", "locked.bin", "too-big.txt"] {
+        let line = line(name);
+        assert!(
+            line.starts_with(&format!("FAILED: upload /pub/{name} (")),
+            "{line}"
+        );
+        assert_eq!(line.matches("upload ").count(), 1, "said twice: {line}");
+    }
+    for name in ["secret.txt", "locked.bin"] {
+        let local = env.src().join(name);
+        let expected = format!(
+            ": cannot read {}: Permission denied (os error 13)",
+            local.display()
+        );
+        let line = line(name);
+        assert!(line.ends_with(&expected), "{line}");
+        assert!(
+            !line.contains("/api/v1"),
+            "no endpoint for a local error: {line}"
+        );
+    }
+    let refused = env
+        .server
+        .request_log()
+        .into_iter()
+        .find(|r| r.status == 413)
+        .expect("a 413 answer");
+    let line = line("too-big.txt");
+    let endpoint = format!(
+        "{} {} answered 413 PAYLOAD_TOO_LARGE: ",
+        refused.method, refused.path
+    );
+    assert!(line.contains(&endpoint), "{line}");
+    assert!(
+        line.contains(&format!("(request id {})", refused.request_id)),
+        "{line}"
+    );
+    assert!(line.contains("exclude it"), "the hint: {line}");
+}
+
+/// A URL where nothing answers fails within seconds, says which URL and what to check, and
+/// tells each retry on the way.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_url_fails_quickly_and_names_the_url() {
+    let env = Env::start().await;
+    env.tree(5);
+    let manifest = env.simple_manifest();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let started = Instant::now();
+    let run = env
+        .run(&["plan", "-v", "--url", &url, "--token", "x", path(&manifest)])
+        .await;
+    let took = started.elapsed();
+    exit_code(&run, 1);
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+    let error = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .unwrap_or_else(|| panic!("{}", run.stderr));
+    assert!(
+        error.contains(&format!("cannot connect to {url}")),
+        "{error}"
+    );
+    assert!(error.contains("Connection refused"), "{error}");
+    assert!(error.contains("check SCAIDRIVE_URL / --url"), "{error}");
+    let warnings: Vec<_> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
+    assert_eq!(warnings.len(), 2, "with -v every retry: {}", run.stderr);
+    assert!(
+        warnings[0].contains("Connection refused")
+            && warnings[0].contains("attempt 1 of 3 failed, retrying in 0.5 s"),
+        "{}",
+        warnings[0]
+    );
+    assert!(
+        warnings[1].contains("attempt 2 of 3 failed, retrying in 1.0 s"),
+        "{}",
+        warnings[1]
+    );
+    assert!(env.server.request_log().is_empty());
+}
+
+/// Once the service has answered, its errors are retried with the normal back-off, and every
+/// retry is told with `-v`; by default only a few lines are.
+#[tokio::test(flavor = "multi_thread")]
+async fn retries_are_told_every_one_with_v_and_a_few_by_default() {
+    let env = Env::start().await;
+    env.tree(60);
+    let manifest = env.simple_manifest();
+    env.server.set_faults(Faults {
+        seed: 3,
+        error_rate: 0.2,
+        ..Faults::default()
+    });
+    let told = |run: &Run| {
+        run.stderr
+            .lines()
+            .filter(|l| l.starts_with("warning:") && l.contains("retrying in"))
+            .count()
+    };
+    let errors = |env: &Env| {
+        env.server
+            .request_log()
+            .iter()
+            .filter(|r| r.status >= 500)
+            .filter(|r| !(r.method == "POST" && r.path == "/api/v1/external/links"))
+            .count()
+    };
+    let run = env.run(&[path(&manifest), "-v"]).await;
+    exit_code(&run, 0);
+    let sample = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("warning:") && l.contains("retrying in"))
+        .unwrap_or_else(|| panic!("no retry told: {}", run.stderr));
+    assert!(sample.contains(" failed, retrying in "), "{sample}");
+    assert!(sample.contains("attempt 1 of 9"), "{sample}");
+    assert!(sample.contains("/api/v1/"), "{sample}");
+    // Every 5xx is retried and told (but a link create's, which is reconciled, not retried).
+    assert_eq!(told(&run), errors(&env), "{}", run.stderr);
+
+    let env = Env::start().await;
+    env.tree(120);
+    let manifest = env.simple_manifest();
+    env.server.set_faults(Faults {
+        seed: 4,
+        error_rate: 0.2,
+        ..Faults::default()
+    });
+    let run = env.run(&[path(&manifest)]).await;
+    exit_code(&run, 0);
+    let (lines, faulted) = (told(&run), errors(&env));
+    assert!(lines > 0, "{}", run.stderr);
+    assert!(
+        faulted >= 8 && lines < faulted / 2,
+        "{lines} told, {faulted} errors"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn json_events_and_the_outputs_file_carry_the_link() {
     let env = Env::start().await;

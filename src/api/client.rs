@@ -1,7 +1,18 @@
 //! The retrying core every endpoint goes through.
+//!
+//! 5xx, lost answers and connection errors are retried with exponential back-off (jitter,
+//! capped at 10 s, `max_attempts`); a 429 waits the shared pause. Each retry is told as a
+//! warning ([`super::notices`]).
+//!
+//! A connection error before anything at the URL has answered in this run is most likely a
+//! wrong URL, not an outage: it is tried [`UNANSWERED_TRIES`] times, [`UNANSWERED_PAUSE`]
+//! apart (and longer each time), then fails with [`ApiError::Unreachable`], which says to
+//! check the URL. Once any answer (of any status) has arrived, the normal back-off applies.
+//! Known limit: a host that drops connection attempts silently costs the connect timeout
+//! (10 s) per try, so about 30 s before that message.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -10,13 +21,20 @@ use bytes::Bytes;
 use reqwest::{Method, StatusCode};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
 
 use super::auth::Auth;
 use super::error::ApiError;
+use super::notices::{Notices, Sink};
 use super::pacer::Pacer;
 
 /// How many 429 answers one request may meet before it gives up.
 const MAX_RATE_LIMITED: usize = 50;
+
+/// Tries of a request that meets a connection error while nothing has ever answered.
+pub const UNANSWERED_TRIES: usize = 3;
+/// The wait after the first of those tries; it grows linearly (0.5 s, then 1 s).
+pub const UNANSWERED_PAUSE: Duration = Duration::from_millis(500);
 
 /// How to reach the service.
 #[derive(Clone)]
@@ -55,6 +73,11 @@ struct Inner {
     permits: Semaphore,
     stats: Stats,
     max_attempts: usize,
+    /// Cancelled by [`Client::interrupt`]: no request is sent after it.
+    stop: CancellationToken,
+    /// Whether anything at the URL has answered during this run.
+    answered: AtomicBool,
+    notices: Notices,
 }
 
 /// What a request carries. Bodies are rebuilt for every attempt.
@@ -144,6 +167,9 @@ impl Client {
                 permits: Semaphore::new(config.jobs.max(1)),
                 stats: Stats::default(),
                 max_attempts: config.max_attempts.max(1),
+                stop: CancellationToken::new(),
+                answered: AtomicBool::new(false),
+                notices: Notices::default(),
             }),
         })
     }
@@ -156,7 +182,33 @@ impl Client {
         &self.inner.base
     }
 
+    /// How many retry warnings to show: -1 none, 0 a few, 1+ every one.
+    pub fn set_verbosity(&self, verbosity: i8) {
+        self.inner.notices.set_verbosity(verbosity);
+    }
+
+    /// Where retry warnings go (by default, `warning: …` lines on stderr).
+    pub fn set_warnings(&self, sink: Sink) {
+        self.inner.notices.set_sink(sink);
+    }
+
+    /// Stops sending: from now on every request not yet sent, and every retry, fails at once
+    /// with [`ApiError::Interrupted`]. Requests already sent are left to end.
+    pub fn interrupt(&self) {
+        self.inner.stop.cancel();
+    }
+
+    pub fn interrupted(&self) -> bool {
+        self.inner.stop.is_cancelled()
+    }
+
+    /// Resolves once [`Client::interrupt`] has been called.
+    pub async fn until_interrupted(&self) {
+        self.inner.stop.cancelled().await;
+    }
+
     /// Sends `call`, retrying what the service asks to retry, and returns the answer's body.
+    /// After [`Client::interrupt`] it sends nothing more, and a retry's wait ends at once.
     pub async fn send(&self, call: &Call) -> Result<Bytes, ApiError> {
         let inner = &self.inner;
         let mut backoff = ExponentialBuilder::default()
@@ -167,6 +219,8 @@ impl Client {
             .build();
         let mut refreshed = false;
         let mut rate_limited = 0;
+        let mut unanswered = 0;
+        let mut failed = 0;
         loop {
             let (generation, token) = inner.auth.token();
             let outcome = self.attempt(call, &token).await;
@@ -190,6 +244,20 @@ impl Client {
                     {
                         backoff.next()
                     }
+                    ApiError::Transport { endpoint, cause }
+                        if !inner.answered.load(Ordering::Relaxed) =>
+                    {
+                        unanswered += 1;
+                        if unanswered >= UNANSWERED_TRIES {
+                            return Err(ApiError::Unreachable {
+                                endpoint: endpoint.clone(),
+                                url: inner.base.clone(),
+                                cause: cause.clone(),
+                                tries: unanswered,
+                            });
+                        }
+                        Some(UNANSWERED_PAUSE * u32::try_from(unanswered).unwrap_or(1))
+                    }
                     ApiError::Transport { .. } => backoff.next(),
                     ApiError::Ambiguous { .. } if call.resend_when_lost => backoff.next(),
                     _ => None,
@@ -198,15 +266,74 @@ impl Client {
             let Some(delay) = retry_in else {
                 return outcome;
             };
+            failed += 1;
+            if let Err(error) = &outcome {
+                let most = if unanswered > 0 && !inner.answered.load(Ordering::Relaxed) {
+                    UNANSWERED_TRIES
+                } else {
+                    inner.max_attempts + 1
+                };
+                self.tell_retry(call, error, failed, most, delay);
+            }
             inner.stats.retries.fetch_add(1, Ordering::Relaxed);
-            tokio::time::sleep(delay).await;
+            tokio::select! {
+                () = tokio::time::sleep(delay) => {}
+                () = inner.stop.cancelled() => return Err(interrupted(call)),
+            }
         }
+    }
+
+    /// Tells that attempt `failed` (of at most `most`) met `error` and what happens next.
+    fn tell_retry(
+        &self,
+        call: &Call,
+        error: &ApiError,
+        failed: usize,
+        most: usize,
+        delay: Duration,
+    ) {
+        let endpoint = call.endpoint();
+        let reason = error.reason();
+        let (kind, line) = match error.status() {
+            Some(429) => (
+                "429".to_string(),
+                format!(
+                    "{endpoint}: {reason} (rate-limited), attempt {failed}; every request \
+                     waits {:.1} s",
+                    self.inner.pacer.paused_for().as_secs_f64()
+                ),
+            ),
+            status => (
+                match (status, error) {
+                    (Some(status), _) => status.to_string(),
+                    (None, ApiError::Ambiguous { .. }) => "lost answer".to_string(),
+                    (None, _) => "connection".to_string(),
+                },
+                format!(
+                    "{endpoint}: {reason}; attempt {failed} of {most} failed, retrying in \
+                     {:.1} s",
+                    delay.as_secs_f64()
+                ),
+            ),
+        };
+        self.inner.notices.retry(&kind, &line);
     }
 
     async fn attempt(&self, call: &Call, token: &str) -> Result<Bytes, ApiError> {
         let inner = &self.inner;
-        let _permit = inner.permits.acquire().await.expect("semaphore open");
-        let ticket = inner.pacer.acquire(call.cost).await;
+        // Waiting for a turn is not being in flight: an interruption ends the wait.
+        let _permit = tokio::select! {
+            permit = inner.permits.acquire() => permit.expect("semaphore open"),
+            () = inner.stop.cancelled() => return Err(interrupted(call)),
+        };
+        let ticket = tokio::select! {
+            ticket = inner.pacer.acquire(call.cost) => ticket,
+            () = inner.stop.cancelled() => return Err(interrupted(call)),
+        };
+        if inner.stop.is_cancelled() {
+            inner.pacer.release(ticket);
+            return Err(interrupted(call));
+        }
         let endpoint = call.endpoint();
         let url = format!("{}{}", inner.base, call.path);
         let mut request = inner
@@ -238,6 +365,7 @@ impl Client {
                 return Err(transport_error(endpoint, &e));
             }
         };
+        inner.answered.store(true, Ordering::Relaxed);
         inner.pacer.observe(ticket, response.headers());
         let status = response.status();
         let retry_after = retry_after(response.headers());
@@ -270,6 +398,7 @@ impl Client {
                     ("refresh_token", &refresh_token),
                 ];
                 let response = inner.http.post(url).form(&form).send().await.ok()?;
+                inner.answered.store(true, Ordering::Relaxed);
                 inner.stats.requests.fetch_add(1, Ordering::Relaxed);
                 if !response.status().is_success() {
                     return None;
@@ -363,6 +492,12 @@ fn check_url(url: &str) -> Result<(), String> {
             "refusing plain http:// to `{host}`: tokens would travel unencrypted; use https:// \
              (plain http is allowed only to loopback)"
         ))
+    }
+}
+
+fn interrupted(call: &Call) -> ApiError {
+    ApiError::Interrupted {
+        endpoint: call.endpoint(),
     }
 }
 

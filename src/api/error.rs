@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// A failed request. Every variant names the endpoint it was sent to.
+/// A failed request. Every variant knows the endpoint it was meant for.
 #[derive(Debug, Clone)]
 pub enum ApiError {
     /// The service answered with an error status.
@@ -19,8 +19,19 @@ pub enum ApiError {
     Transport { endpoint: String, cause: String },
     /// The service answered with something this client cannot read.
     Decode { endpoint: String, cause: String },
-    /// Local trouble while preparing the request (for example reading a file).
+    /// Local trouble while preparing the request (for example reading a file). The cause
+    /// names the local path and the OS error; the endpoint is not shown, nothing was sent.
     Local { endpoint: String, cause: String },
+    /// Not sent: the run was interrupted (Ctrl-C) before it could be.
+    Interrupted { endpoint: String },
+    /// Nothing has answered at the service URL since the run started: most likely a wrong
+    /// URL, so this is said after a few quick tries rather than after the full back-off.
+    Unreachable {
+        endpoint: String,
+        url: String,
+        cause: String,
+        tries: usize,
+    },
 }
 
 impl ApiError {
@@ -41,6 +52,30 @@ impl ApiError {
     /// True for a 409 `NAME_CONFLICT` (or any 409 on a create).
     pub fn is_conflict(&self) -> bool {
         self.status() == Some(409)
+    }
+
+    /// True when the request was not sent because the run was interrupted.
+    pub fn is_interrupted(&self) -> bool {
+        matches!(self, ApiError::Interrupted { .. })
+    }
+
+    /// The reason in a few words, for a retry notice: the status (and code), or the innermost
+    /// cause of a transport error (e.g. `Connection refused (os error 111)`).
+    pub fn reason(&self) -> String {
+        let innermost = |cause: &str| cause.rsplit(": ").next().unwrap_or(cause).to_string();
+        match self {
+            ApiError::Status { status, code, .. } => match code {
+                Some(code) => format!("{status} {code}"),
+                None => status.to_string(),
+            },
+            ApiError::Ambiguous { cause, .. } => format!("answer lost: {}", innermost(cause)),
+            ApiError::Transport { cause, .. } | ApiError::Unreachable { cause, .. } => {
+                innermost(cause)
+            }
+            ApiError::Decode { .. } => "unexpected answer".to_string(),
+            ApiError::Local { cause, .. } => cause.clone(),
+            ApiError::Interrupted { .. } => "interrupted".to_string(),
+        }
     }
 
     /// True when the outcome is unknown: the request may have been carried out.
@@ -76,7 +111,21 @@ impl fmt::Display for ApiError {
             ApiError::Decode { endpoint, cause } => {
                 write!(f, "{endpoint}: unexpected answer: {cause}")
             }
-            ApiError::Local { endpoint, cause } => write!(f, "{endpoint}: {cause}"),
+            ApiError::Local { cause, .. } => write!(f, "{cause}"),
+            ApiError::Unreachable {
+                endpoint,
+                url,
+                cause,
+                tries,
+            } => write!(
+                f,
+                "{endpoint}: cannot connect to {url} ({}; {tries} tries), and nothing has \
+                 answered there during this run: check SCAIDRIVE_URL / --url",
+                cause.rsplit(": ").next().unwrap_or(cause)
+            ),
+            ApiError::Interrupted { endpoint } => {
+                write!(f, "{endpoint}: not sent, the run was interrupted")
+            }
         }
     }
 }

@@ -4,11 +4,13 @@
 //! pacing by the `X-RateLimit-*` headers, one shared pause for all workers after a 429,
 //! exponential back-off on 5xx and connection errors, and a single-flight token refresh on
 //! 401. Endpoint methods (in [`endpoints`]) describe each request and decode its answer.
+//! Every retry is told as a warning ([`notices`] decides how often).
 
 mod auth;
 mod client;
 mod endpoints;
 mod error;
+pub mod notices;
 mod pacer;
 mod types;
 

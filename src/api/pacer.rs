@@ -191,6 +191,14 @@ impl Pacer {
         self.answered.notify_waiters();
     }
 
+    /// How long the shared pause after a 429 still lasts.
+    pub fn paused_for(&self) -> Duration {
+        let s = self.state.lock().expect("pacer lock");
+        s.pause_until.map_or(Duration::ZERO, |u| {
+            u.saturating_duration_since(Instant::now())
+        })
+    }
+
     /// Stops every worker from sending until `delay` has passed.
     pub fn pause(&self, delay: Duration) {
         let mut s = self.state.lock().expect("pacer lock");

@@ -42,17 +42,18 @@ pub async fn run(args: &ApplyArgs) -> i32 {
     let reporter: Arc<dyn Reporter> = if args.run.json {
         Arc::new(report::Json)
     } else {
-        let verbosity = if args.run.quiet {
-            -1
-        } else {
-            i8::try_from(args.run.verbose).unwrap_or(2)
-        };
-        Arc::new(report::Human::new(verbosity))
+        Arc::new(report::Human::new(args.run.verbosity()))
     };
     for warning in &prepared.plan.warnings {
         reporter.event(report::Event::Warning(warning));
     }
     let client = prepared.connection.client.clone();
+    // Retry warnings go through the reporter from now on (a live bar stays intact; `--json`
+    // makes them events).
+    let warnings = reporter.clone();
+    client.set_warnings(Arc::new(move |line: &str| {
+        warnings.event(report::Event::Warning(line));
+    }));
     let runtime = Arc::new(Runtime::new(
         client.clone(),
         prepared.state.clone(),
@@ -79,7 +80,9 @@ pub async fn run(args: &ApplyArgs) -> i32 {
         let mut line = serde_json::to_value(&*s).expect("summary serialises");
         line["event"] = "finished".into();
         report::json_emit(line);
-    } else if !args.run.quiet || s.failed > 0 {
+    } else if args.run.quiet {
+        eprint!("{}", report::summary::render_quiet(s));
+    } else {
         eprint!("{}", report::summary::render(s));
     }
     if s.interrupted {

@@ -29,7 +29,13 @@ fn block_on(future: impl Future<Output = i32>) -> i32 {
         .enable_all()
         .build()
     {
-        Ok(runtime) => runtime.block_on(future),
+        Ok(runtime) => {
+            let code = runtime.block_on(future);
+            // Whatever still runs is a file being hashed for a run that was interrupted: its
+            // result is not needed, so the process does not wait for it.
+            runtime.shutdown_background();
+            code
+        }
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
             exit::FAILURE

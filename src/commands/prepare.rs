@@ -38,6 +38,7 @@ pub async fn prepare(
     if let Some(notice) = &connection.notice {
         say(&format!("note: {notice}"));
     }
+    connection.client.set_verbosity(args.verbosity());
     let state_path = state_path(args, manifest_path, connection.local_data.as_deref());
     let (state, warning) = State::open(&state_path);
     if let Some(warning) = warning {

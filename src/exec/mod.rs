@@ -4,8 +4,12 @@
 //! and the reporter; workers are spawned tasks that send their result back when they end. At
 //! most `jobs` tasks run at once, and the API client separately bounds requests in flight to
 //! `jobs` (a large file's chunks run in parallel inside that bound). A failed task skips only
-//! what depends on it; `--fail-fast` stops launching at the first failure. Ctrl-C stops
-//! launching, lets running tasks finish (each request ends or times out), and reports.
+//! what depends on it; `--fail-fast` stops launching at the first failure.
+//!
+//! The first Ctrl-C stops launching tasks and interrupts the client: no new request is sent,
+//! not even the next chunk of a large file or a retry, while the requests in flight end (or
+//! time out); the run then reports and exits 130. An upload session stays journaled with its
+//! confirmed chunks, so the next run resumes it. A second Ctrl-C exits 130 at once.
 
 mod runtime;
 mod tasks;
@@ -21,7 +25,7 @@ use crate::plan::Action;
 use crate::plan::dag::Ready;
 use crate::report::Event;
 use crate::report::summary::Summary;
-use tasks::Done;
+use tasks::{Done, NotDone};
 
 /// How a run ended.
 pub struct Outcome {
@@ -42,8 +46,7 @@ pub async fn execute(runtime: Arc<Runtime>, fail_fast: bool) -> Outcome {
         tasks: plan.tasks.len(),
         bytes,
     });
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
+    let mut ctrl_c = interrupts();
     loop {
         while !stop && running.len() < runtime.jobs {
             let Some(id) = ready.pop() else { break };
@@ -57,9 +60,18 @@ pub async fn execute(runtime: Arc<Runtime>, fail_fast: bool) -> Outcome {
             break;
         }
         tokio::select! {
-            _ = &mut ctrl_c, if !summary.interrupted => {
+            Some(()) = ctrl_c.recv() => {
+                if summary.interrupted {
+                    reporter.finish();
+                    eprintln!(
+                        "interrupted again: exiting now, without waiting for the requests in \
+                         flight (the next run resumes what they were doing)"
+                    );
+                    std::process::exit(crate::exit::INTERRUPTED);
+                }
                 summary.interrupted = true;
                 stop = true;
+                runtime.client.interrupt();
                 reporter.event(Event::Interrupted);
             }
             Some(joined) = running.join_next() => {
@@ -71,7 +83,10 @@ pub async fn execute(runtime: Arc<Runtime>, fail_fast: bool) -> Outcome {
                         reporter.event(Event::TaskDone { task, detail: &done.detail });
                         ready.done(id);
                     }
-                    Err(error) => {
+                    Err(NotDone::Interrupted) => {
+                        reporter.event(Event::TaskInterrupted { task });
+                    }
+                    Err(NotDone::Failed(error)) => {
                         summary.failed += 1;
                         reporter.event(Event::TaskFailed { task, error: &error });
                         for skipped in ready.failed(id) {
@@ -89,6 +104,24 @@ pub async fn execute(runtime: Arc<Runtime>, fail_fast: bool) -> Outcome {
     summary.links_kept = plan.kept_links.len() as u64;
     summary.links = runtime.link_outputs();
     Outcome { summary }
+}
+
+/// Ctrl-C (SIGINT), each time it is pressed. Should the handler not install, nothing is
+/// received and Ctrl-C keeps its default effect (the process ends at once).
+fn interrupts() -> tokio::sync::mpsc::UnboundedReceiver<()> {
+    let (send, receive) = tokio::sync::mpsc::unbounded_channel();
+    if let Ok(mut signals) =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+    {
+        tokio::spawn(async move {
+            while signals.recv().await.is_some() {
+                if send.send(()).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    receive
 }
 
 fn count(summary: &mut Summary, action: &Action, done: &Done) {

@@ -5,8 +5,8 @@
 use super::runtime::Runtime;
 use super::upload;
 use crate::api::ApiError;
+use crate::plan::Action;
 use crate::plan::links::{adopt, create_body, update_body};
-use crate::plan::{Action, Task};
 
 /// A finished task: what it sent and a detail for the report.
 pub struct Done {
@@ -23,8 +23,19 @@ impl Done {
     }
 }
 
-/// Runs task `id`. The error is a complete message: what, where, and the service's answer.
-pub async fn run(rt: &Runtime, id: usize) -> Result<Done, String> {
+/// Why a task did not finish.
+pub enum NotDone {
+    /// It failed. The message says where (the endpoint) and the service's answer (status,
+    /// message, request id), or for local trouble the local path and the OS error; it does
+    /// not name the task: the reporter does that, once.
+    Failed(String),
+    /// Ctrl-C stopped it before it could send everything; the next run picks it up (an upload
+    /// session resumes from its journaled chunks).
+    Interrupted,
+}
+
+/// Runs task `id`.
+pub async fn run(rt: &Runtime, id: usize) -> Result<Done, NotDone> {
     let task = &rt.plan.tasks[id];
     let share = rt.share_id(task.publish).to_string();
     let result = match &task.action {
@@ -103,7 +114,10 @@ pub async fn run(rt: &Runtime, id: usize) -> Result<Done, String> {
             }
         }
     };
-    result.map_err(|failure| failure.message(task))
+    result.map_err(|failure| match failure {
+        Failure::Api(e) if e.is_interrupted() => NotDone::Interrupted,
+        failure => NotDone::Failed(failure.message()),
+    })
 }
 
 /// Why a task failed.
@@ -113,11 +127,10 @@ pub enum Failure {
 }
 
 impl Failure {
-    fn message(self, task: &Task) -> String {
-        let what = crate::report::describe(task);
+    fn message(self) -> String {
         match self {
-            Failure::Api(e) => format!("{what}: {e}{}", hint(&e)),
-            Failure::Other(e) => format!("{what}: {e}"),
+            Failure::Api(e) => format!("{e}{}", hint(&e)),
+            Failure::Other(e) => e,
         }
     }
 }

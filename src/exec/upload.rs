@@ -159,8 +159,16 @@ async fn adopt_or_replace(
     .await
 }
 
+/// The file's SHA-256 (cached, or read whole). Ctrl-C ends the wait (the reading thread
+/// finishes on its own; the process does not wait for it).
 async fn local_sha(rt: &Runtime, local: &Local) -> Result<String, Failure> {
-    let hashes = crate::plan::hash_all(&rt.state, vec![local.file.clone()], 1).await;
+    let hashes = tokio::select! {
+        hashes = crate::plan::hash_all(&rt.state, vec![local.file.clone()], 1) => hashes,
+        () = rt.client.until_interrupted() => {
+            let endpoint = format!("hashing {}", local.file.abs.display());
+            return Err(Failure::Api(ApiError::Interrupted { endpoint }));
+        }
+    };
     match hashes.into_values().next() {
         Some(Ok(sha)) => Ok(sha),
         Some(Err(e)) => Err(Failure::Other(format!(
@@ -275,7 +283,21 @@ async fn send_chunks(rt: &Runtime, session: &Session, local: &Local) -> Result<(
             async move {
                 let offset = index * chunk_size;
                 let len = chunk_size.min(size.saturating_sub(offset));
+                let endpoint =
+                    || format!("PUT /api/v1/uploads/{}/chunks/{index}", session.session_id);
+                // After Ctrl-C no further chunk is read or sent: the session and the chunks
+                // confirmed so far stay journaled, and the next run resumes from there.
+                if rt.client.interrupted() {
+                    return Err(ApiError::Interrupted {
+                        endpoint: endpoint(),
+                    });
+                }
                 let _buffer = rt.chunk_buffers.acquire().await.expect("semaphore open");
+                if rt.client.interrupted() {
+                    return Err(ApiError::Interrupted {
+                        endpoint: endpoint(),
+                    });
+                }
                 let bytes = read_chunk(path, offset, len)
                     .await
                     .map_err(|e| ApiError::Local {
@@ -301,10 +323,10 @@ async fn send_chunks(rt: &Runtime, session: &Session, local: &Local) -> Result<(
 
 async fn read_chunk(path: PathBuf, offset: u64, len: u64) -> Result<Bytes, String> {
     tokio::task::spawn_blocking(move || {
-        let file = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+        let file = std::fs::File::open(&path).map_err(cannot)?;
         let mut buf = vec![0u8; usize::try_from(len).map_err(|e| e.to_string())?];
-        file.read_exact_at(&mut buf, offset)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        file.read_exact_at(&mut buf, offset).map_err(cannot)?;
         Ok(Bytes::from(buf))
     })
     .await

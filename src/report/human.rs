@@ -142,6 +142,15 @@ impl Reporter for Human {
                 self.done_tasks.fetch_add(1, Ordering::Relaxed);
                 self.say(&format!("FAILED: {}: {error}", describe(task)));
             }
+            Event::TaskInterrupted { task } => {
+                self.track(task, false);
+                if self.verbosity > 0 {
+                    self.say(&format!(
+                        "stopped: {} (the next run picks it up)",
+                        describe(task)
+                    ));
+                }
+            }
             Event::TaskSkipped { task, because } => {
                 if self.verbosity >= 0 {
                     self.say(&format!(
@@ -161,9 +170,10 @@ impl Reporter for Human {
                     self.say(&format!("warning: {message}"));
                 }
             }
-            Event::Interrupted => {
-                self.say("interrupted: letting requests in flight finish, starting no new ones")
-            }
+            Event::Interrupted => self.say(
+                "interrupted: letting requests in flight finish, sending no new ones \
+                     (Ctrl-C again to exit at once)",
+            ),
         }
     }
 

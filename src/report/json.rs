@@ -30,6 +30,10 @@ impl Reporter for Json {
                 "event": "task_failed", "task": task.id, "action": task.action.kind(),
                 "path": task.path, "error": error,
             }),
+            Event::TaskInterrupted { task } => json!({
+                "event": "task_interrupted", "task": task.id, "action": task.action.kind(),
+                "path": task.path,
+            }),
             Event::TaskSkipped { task, because } => json!({
                 "event": "task_skipped", "task": task.id, "action": task.action.kind(),
                 "path": task.path, "because_of": because,

@@ -37,6 +37,10 @@ pub enum Event<'a> {
         task: &'a Task,
         error: &'a str,
     },
+    /// Stopped by Ctrl-C before it sent everything; the next run picks it up.
+    TaskInterrupted {
+        task: &'a Task,
+    },
     TaskSkipped {
         task: &'a Task,
         because: usize,

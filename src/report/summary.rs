@@ -41,7 +41,17 @@ pub struct LinkOutput {
     pub resource_id: String,
 }
 
+/// The whole summary: the result, failures, what the run cost, and the links.
 pub fn render(s: &Summary) -> String {
+    render_with(s, true)
+}
+
+/// What `--quiet` shows: the one-line result, failures if any, and the links; not the cost.
+pub fn render_quiet(s: &Summary) -> String {
+    render_with(s, false)
+}
+
+fn render_with(s: &Summary, cost: bool) -> String {
     let mut out = String::new();
     let verdict = if s.interrupted {
         "Interrupted"
@@ -72,11 +82,13 @@ pub fn render(s: &Summary) -> String {
             s.failed, s.skipped
         );
     }
-    let _ = writeln!(
-        out,
-        "{} requests, {} rate units, {} retries, {} rate-limited",
-        s.requests, s.request_units, s.retries, s.rate_limited
-    );
+    if cost {
+        let _ = writeln!(
+            out,
+            "{} requests, {} rate units, {} retries, {} rate-limited",
+            s.requests, s.request_units, s.retries, s.rate_limited
+        );
+    }
     for link in &s.links {
         let _ = writeln!(out, "link {}: {}", link.name, link.url);
     }

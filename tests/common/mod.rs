@@ -118,9 +118,42 @@ impl Env {
     }
 
     pub fn spawn_env(&self, args: &[&str], env: &[(&str, &str)]) -> Spawned {
+        self.spawn_through(&[], args, env)
+    }
+
+    /// Runs the binary with the file permissions applying to it even when the tests run as
+    /// root (which reads any file): as root, through `setpriv` without the capabilities that
+    /// bypass them.
+    pub async fn run_unprivileged(&self, args: &[&str]) -> Run {
+        let root = std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+        let wrapper: &[&str] = if root {
+            &[
+                "setpriv",
+                "--inh-caps=-dac_override,-dac_read_search",
+                "--bounding-set=-dac_override,-dac_read_search",
+            ]
+        } else {
+            &[]
+        };
+        self.spawn_through(wrapper, args, &[]).wait(self).await
+    }
+
+    /// Starts the binary, through `wrapper` (a program and its arguments) when not empty.
+    fn spawn_through(&self, wrapper: &[&str], args: &[&str], env: &[(&str, &str)]) -> Spawned {
         let creds = self.server.credentials();
         self.remember_secrets(&creds);
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_scaidrive-apply"));
+        let binary = env!("CARGO_BIN_EXE_scaidrive-apply");
+        let mut cmd = match wrapper.split_first() {
+            Some((program, rest)) => {
+                let mut cmd = tokio::process::Command::new(program);
+                cmd.args(rest).arg(binary);
+                cmd
+            }
+            None => tokio::process::Command::new(binary),
+        };
         cmd.args(args)
             .current_dir(self.dir.path())
             .env("SCAIDRIVE_URL", self.server.url())
