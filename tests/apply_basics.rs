@@ -40,6 +40,11 @@ async fn second_run_sends_no_write_and_plan_is_empty() {
     env.server.clear_request_log();
     let again = env.run(&[manifest]).await.ok();
     assert_eq!(env.writes(), Vec::<String>::new(), "{}", again.stderr);
+    assert!(
+        again.stderr.contains("Nothing to change: checked in "),
+        "{}",
+        again.stderr
+    );
     let plan = env.run(&["plan", "--detailed-exitcode", manifest]).await;
     assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
     assert!(plan.stdout.contains("No changes"), "{}", plan.stdout);

@@ -81,9 +81,12 @@ pub async fn run(args: &ApplyArgs) -> i32 {
         line["event"] = "finished".into();
         report::json_emit(line);
     } else if args.run.quiet {
-        eprint!("{}", report::summary::render_quiet(s));
+        eprint!(
+            "{}",
+            report::terminal_safe(&report::summary::render_quiet(s))
+        );
     } else {
-        eprint!("{}", report::summary::render(s));
+        eprint!("{}", report::terminal_safe(&report::summary::render(s)));
     }
     if s.interrupted {
         exit::INTERRUPTED

@@ -41,6 +41,21 @@ pub struct LinkOutput {
     pub resource_id: String,
 }
 
+impl Summary {
+    /// True when the run found the shares as the manifest says and wrote nothing.
+    fn nothing_changed(&self) -> bool {
+        self.folders_created
+            + self.files_uploaded
+            + self.files_replaced
+            + self.deleted
+            + self.links_created
+            + self.links_updated
+            + self.failed
+            + self.skipped
+            == 0
+    }
+}
+
 /// The whole summary: the result, failures, what the run cost, and the links.
 pub fn render(s: &Summary) -> String {
     render_with(s, true)
@@ -57,6 +72,8 @@ fn render_with(s: &Summary, cost: bool) -> String {
         "Interrupted"
     } else if s.failed > 0 {
         "Finished with failures"
+    } else if s.nothing_changed() {
+        "Nothing to change: checked"
     } else {
         "Done"
     };
