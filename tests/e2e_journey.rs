@@ -861,8 +861,8 @@ async fn the_rust_docs_journey() {
         again
             .stderr
             .lines()
-            .find(|l| l.starts_with("Done"))
-            .unwrap_or("?")
+            .find(|l| l.starts_with("Nothing to change"))
+            .expect("a re-run says that nothing changed")
     );
 
     // 6. One file changed, one removed: the plan says exactly that, apply does exactly that.
