@@ -160,3 +160,61 @@ async fn rotate_password_sets_the_password_on_every_run() {
     }
     assert_eq!(the_link(&env).await["password_required"], true);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_duplicate_made_behind_the_tools_back_is_revoked_and_the_first_link_stays() {
+    let env = Env::start().await;
+    env.write("a.txt", "a");
+    let m = env.manifest(&format!(
+        "{HEAD}  - name: dl\n    target: site\n    type: DOWNLOAD\n    password: ${{DL_PW}}\n"
+    ));
+    let m = m.to_str().unwrap();
+    env.run_env(&[m], &[("DL_PW", "first-secret")]).await.ok();
+    let original = the_link(&env).await;
+
+    // What a second run at the same moment leaves behind: the same link again, unprotected.
+    let creds = env.server.credentials();
+    let body = serde_json::json!({
+        "resource_type": "folder",
+        "share_id": creds.share_id,
+        "resource_id": original["resource_id"],
+        "link_type": "DOWNLOAD",
+    });
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/external/links", env.server.url()))
+        .bearer_auth(&creds.token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{response:?}");
+
+    let plan = env
+        .run_env(
+            &["plan", "--detailed-exitcode", m],
+            &[("DL_PW", "first-secret")],
+        )
+        .await;
+    assert_eq!(plan.code, 2, "{}{}", plan.stdout, plan.stderr);
+    assert!(
+        plan.stdout.contains("link dl: revoke the duplicate"),
+        "{}",
+        plan.stdout
+    );
+    let run = env.run_env(&[m], &[("DL_PW", "first-secret")]).await.ok();
+    assert!(
+        run.stderr.contains("1 duplicate links revoked"),
+        "{}",
+        run.stderr
+    );
+    let kept = the_link(&env).await;
+    assert_eq!(kept["id"], original["id"]);
+    assert_eq!(kept["password_required"], true, "{kept}");
+    let again = env
+        .run_env(
+            &["plan", "--detailed-exitcode", m],
+            &[("DL_PW", "first-secret")],
+        )
+        .await;
+    assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
+}

@@ -185,6 +185,16 @@ impl Client {
             .await
     }
 
+    /// Revokes a link, permanently.
+    pub async fn revoke_link(&self, link_id: &str) -> Result<(), ApiError> {
+        let path = format!("/api/v1/external/links/{link_id}");
+        match self.send(&Call::new(Method::DELETE, path, WRITE)).await {
+            // Already revoked (a lost answer to an earlier attempt): the goal is reached.
+            Err(e) if matches!(e.status(), Some(404 | 410)) => Ok(()),
+            other => other.map(drop),
+        }
+    }
+
     /// Sends a file or folder to the trash.
     pub async fn delete(&self, kind_is_folder: bool, id: &str) -> Result<(), ApiError> {
         let path = if kind_is_folder {

@@ -104,6 +104,9 @@ pub struct RemoteLink {
     pub max_downloads: Option<u64>,
     #[serde(default)]
     pub max_views: Option<u64>,
+    /// When it was made (ISO 8601), where the service says.
+    #[serde(default)]
+    pub created_at: Option<String>,
     #[serde(default)]
     pub allowed_ips: Option<Vec<String>>,
     #[serde(default)]

@@ -138,5 +138,6 @@ fn count(summary: &mut Summary, action: &Action, done: &Done) {
         Action::Delete { .. } => summary.deleted += 1,
         Action::CreateLink { .. } => summary.links_created += 1,
         Action::UpdateLink { .. } => summary.links_updated += 1,
+        Action::RevokeLink { .. } => summary.links_revoked += 1,
     }
 }

@@ -94,6 +94,12 @@ pub async fn run(rt: &Runtime, id: usize) -> Result<Done, NotDone> {
             let resource = rt.folder_id(target);
             create_link(rt, &share, resource.as_deref(), *link).await
         }
+        Action::RevokeLink { link_id, .. } => rt
+            .client
+            .revoke_link(link_id)
+            .await
+            .map(|()| Done::nothing())
+            .map_err(Failure::Api),
         Action::UpdateLink {
             link,
             link_id,

@@ -71,14 +71,23 @@ pub(super) async fn plan_links(
             .map(|t| t.id)
             .chain(created_id(&folder))
             .collect();
-        let existing = match &folder {
+        let (existing, duplicates) = match &folder {
             FolderRef::Existing(id) => {
                 let resource = id.clone().unwrap_or_else(|| scope.share_id.clone());
                 let links = client.links_of(&scope.share_id, &resource).await?.links;
-                find_match(&links, &link.options)
+                let mut matching = all_matches(&links, &link.options).into_iter();
+                (matching.next(), matching.collect())
             }
-            FolderRef::Created(_) => None,
+            FolderRef::Created(_) => (None, Vec::new()),
         };
+        for duplicate in duplicates {
+            let action = Action::RevokeLink {
+                link: index,
+                link_id: duplicate.id,
+            };
+            let reason = "another active link with the same target, type and custom_name";
+            tasks.push(scope_index, prefix.clone(), action, reason, after.clone());
+        }
         match existing {
             None => {
                 let action = Action::CreateLink {
@@ -154,13 +163,22 @@ fn link_type(options: &LinkOptions) -> LinkType {
 }
 
 fn find_match(links: &[RemoteLink], options: &LinkOptions) -> Option<RemoteLink> {
-    links
+    all_matches(links, options).into_iter().next()
+}
+
+/// The active links with the identity `options` declare, the one to keep first: the oldest by
+/// `created_at` (then by id, as ids are opaque), so that the URL people already have stays.
+fn all_matches(links: &[RemoteLink], options: &LinkOptions) -> Vec<RemoteLink> {
+    let mut found: Vec<RemoteLink> = links
         .iter()
         .filter(|l| l.status.as_deref().is_none_or(|s| s == "active"))
-        .find(|l| {
+        .filter(|l| {
             l.link_type == link_type(options).as_api() && l.custom_name == options.custom_name
         })
         .cloned()
+        .collect();
+    found.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
+    found
 }
 
 /// The settings the manifest declares, as API fields (without the password).

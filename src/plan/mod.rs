@@ -66,6 +66,12 @@ pub enum Action {
         link_id: String,
         fields: Vec<String>,
     },
+    /// A second active link with a declared link's identity (two runs at once can make one):
+    /// the manifest declares one link, so the others are revoked.
+    RevokeLink {
+        link: usize,
+        link_id: String,
+    },
 }
 
 impl Action {
@@ -77,6 +83,7 @@ impl Action {
             Action::Delete { .. } => "delete",
             Action::CreateLink { .. } => "create_link",
             Action::UpdateLink { .. } => "update_link",
+            Action::RevokeLink { .. } => "revoke_link",
         }
     }
 

@@ -78,6 +78,9 @@ pub fn describe(task: &Task) -> String {
         Action::Delete { .. } => format!("delete {}", task.path),
         Action::CreateLink { .. } => format!("create link on {}", task.path),
         Action::UpdateLink { .. } => format!("update link on {} ({})", task.path, task.reason),
+        Action::RevokeLink { link_id, .. } => {
+            format!("revoke link {link_id} on {} ({})", task.path, task.reason)
+        }
     }
 }
 

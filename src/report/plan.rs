@@ -46,6 +46,14 @@ pub fn render(plan: &Plan, link_names: &[String], all: bool) -> String {
                     task.reason
                 );
             }
+            Action::RevokeLink { link, link_id } => {
+                let _ = writeln!(
+                    out,
+                    "  link {}: revoke the duplicate {link_id} ({})",
+                    name(link_names, *link),
+                    task.reason
+                );
+            }
             _ => {}
         }
     }
@@ -74,7 +82,7 @@ pub fn render(plan: &Plan, link_names: &[String], all: bool) -> String {
     let limit = if all { usize::MAX } else { LIST_LIMIT };
     for task in plan.tasks.iter().take(limit) {
         let sign = match task.action {
-            Action::Delete { .. } => '-',
+            Action::Delete { .. } | Action::RevokeLink { .. } => '-',
             Action::Replace { .. } | Action::UpdateLink { .. } => '~',
             _ => '+',
         };

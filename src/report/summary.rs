@@ -18,6 +18,7 @@ pub struct Summary {
     pub links_created: u64,
     pub links_updated: u64,
     pub links_kept: u64,
+    pub links_revoked: u64,
     pub unchanged: u64,
     pub failed: u64,
     pub skipped: u64,
@@ -50,6 +51,7 @@ impl Summary {
             + self.deleted
             + self.links_created
             + self.links_updated
+            + self.links_revoked
             + self.failed
             + self.skipped
             == 0
@@ -92,6 +94,13 @@ fn render_with(s: &Summary, cost: bool) -> String {
         s.links_updated,
         s.links_kept
     );
+    if s.links_revoked > 0 {
+        let _ = writeln!(
+            out,
+            "{} duplicate links revoked (each declared link is one link)",
+            s.links_revoked
+        );
+    }
     if s.failed > 0 || s.skipped > 0 {
         let _ = writeln!(
             out,
