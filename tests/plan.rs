@@ -48,6 +48,7 @@ async fn names_the_service_cannot_hold_are_all_reported_before_any_change() {
     env.write("trailing.", "dot");
     env.write("tab\there", "control");
     env.write("red\u{1b}[31mname", "escape sequence");
+    env.write("new\nline", "line feed");
     env.write("co:lon", "colon");
     env.write(&"x".repeat(250), "long but fine");
     let manifest = publish_all(&env);
@@ -59,6 +60,7 @@ async fn names_the_service_cannot_hold_are_all_reported_before_any_change() {
         "trailing.: the name ends with a dot or a space",
         "control character",
         "red\\u{1b}[31mname: the name contains a control character",
+        "new\\nline: the name contains a control character",
         "co:lon",
     ] {
         assert!(

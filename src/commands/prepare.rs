@@ -27,7 +27,8 @@ pub async fn prepare(
     say: &dyn Fn(&str),
 ) -> Result<Prepared, i32> {
     let manifest = manifest::load(manifest_path).map_err(|e| {
-        say(e.to_string().trim_end());
+        // A manifest error is several lines (message, snippet, hint), each said on its own.
+        e.to_string().lines().for_each(&say);
         exit::USAGE
     })?;
     let jobs = args.jobs.map_or(manifest.settings.jobs, usize::from);
@@ -86,5 +87,5 @@ fn state_path(args: &RunArgs, manifest: &Path, local_data: Option<&Path>) -> Pat
 
 /// Prints a line on stderr.
 pub fn stderr_line(line: &str) {
-    eprintln!("{}", crate::report::terminal_safe(line));
+    eprintln!("{}", crate::report::terminal_safe_line(line));
 }

@@ -59,8 +59,8 @@ impl Human {
 
     fn say(&self, line: &str) {
         match &self.bar {
-            Some(bar) => bar.println(super::terminal_safe(line)),
-            None => eprintln!("{}", super::terminal_safe(line)),
+            Some(bar) => bar.println(super::terminal_safe_line(line)),
+            None => eprintln!("{}", super::terminal_safe_line(line)),
         }
     }
 

@@ -13,7 +13,7 @@ pub mod summary;
 
 pub use human::Human;
 pub use json::Json;
-pub use safe::terminal_safe;
+pub use safe::{terminal_safe, terminal_safe_line};
 
 use crate::plan::Task;
 

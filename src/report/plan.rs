@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{describe, human_bytes};
+use super::{describe, human_bytes, terminal_safe_line};
 use crate::plan::{Action, Plan};
 
 /// The documented default rate budget, used for the time estimate.
@@ -72,7 +72,7 @@ pub fn render(plan: &Plan, link_names: &[String], all: bool) -> String {
         ))
     );
     for warning in &plan.warnings {
-        let _ = writeln!(out, "  warning: {warning}");
+        let _ = writeln!(out, "  warning: {}", terminal_safe_line(warning));
     }
     if plan.tasks.is_empty() {
         let _ = writeln!(out, "\nNo changes. The shares match the manifest.");
@@ -86,7 +86,7 @@ pub fn render(plan: &Plan, link_names: &[String], all: bool) -> String {
             Action::Replace { .. } | Action::UpdateLink { .. } => '~',
             _ => '+',
         };
-        let _ = writeln!(out, "  {sign} {}", describe(task));
+        let _ = writeln!(out, "  {sign} {}", terminal_safe_line(&describe(task)));
     }
     if plan.tasks.len() > limit {
         let _ = writeln!(

@@ -4,14 +4,24 @@
 //! (an escape sequence that recolours or rewrites the terminal, a carriage return that hides
 //! the start of a line). Every human-readable line passes through [`terminal_safe`] on its way
 //! out, which shows such characters as Rust-style escapes (`\u{1b}`, `\r`) and leaves all
-//! other text, accents and emoji included, as it is. Line breaks between lines are ours and
-//! are kept.
+//! other text, accents and emoji included, as it is. Text of several lines keeps its line
+//! breaks; [`terminal_safe_line`] is for one line, where a line break can only have come from
+//! a name, and is escaped too (so a name cannot start a line that looks like ours).
 
 use std::borrow::Cow;
 
 /// `text` with every control character but the line feed escaped.
 pub fn terminal_safe(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(needs_escape) {
+    escape(text, |c| c.is_control() && c != '\n')
+}
+
+/// One line of `text`, with every control character escaped, line feeds included.
+pub fn terminal_safe_line(text: &str) -> Cow<'_, str> {
+    escape(text, char::is_control)
+}
+
+fn escape(text: &str, needs_escape: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !text.chars().any(&needs_escape) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -25,13 +35,9 @@ pub fn terminal_safe(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-fn needs_escape(c: char) -> bool {
-    c.is_control() && c != '\n'
-}
-
 #[cfg(test)]
 mod tests {
-    use super::terminal_safe;
+    use super::{terminal_safe, terminal_safe_line};
 
     #[test]
     fn control_characters_are_escaped_and_the_rest_kept() {
@@ -44,5 +50,6 @@ mod tests {
             terminal_safe("Menu d'été – café 🍰\nnext"),
             "Menu d'été – café 🍰\nnext"
         );
+        assert_eq!(terminal_safe_line("new\nline.txt"), "new\\nline.txt");
     }
 }
