@@ -103,6 +103,22 @@ async fn an_expiry_from_expires_in_days_is_kept_until_the_line_goes() {
     assert!(the_link(&env).await["expires_at"].is_null());
     let done = env.run(&["plan", "--detailed-exitcode", m]).await;
     assert_eq!(done.code, 0, "{}{}", done.stdout, done.stderr);
+    // Written again on a link that has no expiry now, it dates the link from this run.
+    env.manifest(&format!("{HEAD}{link}    expires_in_days: 3\n"));
+    let dated = env.run(&["plan", "--detailed-exitcode", m]).await;
+    assert_eq!(dated.code, 2, "{}{}", dated.stdout, dated.stderr);
+    env.run(&[m]).await.ok();
+    let expires = the_link(&env).await["expires_at"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let expires =
+        time::OffsetDateTime::parse(&expires, &time::format_description::well_known::Rfc3339)
+            .unwrap();
+    let hours = (expires - time::OffsetDateTime::now_utc()).whole_hours();
+    assert!((71..=72).contains(&hours), "expires in {hours} hours");
+    let settled = env.run(&["plan", "--detailed-exitcode", m]).await;
+    assert_eq!(settled.code, 0, "{}{}", settled.stdout, settled.stderr);
 }
 
 /// `validate` compares targets as written; a share written by name in one place and by id in

@@ -280,6 +280,10 @@ fn changed_fields(options: &LinkOptions, remote: &RemoteLink) -> Vec<String> {
         .filter(|(key, want)| !same_value(key, want, &actual[*key]))
         .map(|(key, _)| key.to_string())
         .collect();
+    // An `expires_in_days` link dates itself once: at creation, or when it has no expiry.
+    if options.expires_in_days.is_some() && remote.expires_at.is_none() {
+        fields.push("expires_at".to_string());
+    }
     if options.rotate_password || options.password.is_some() != remote.password_required {
         fields.push("password".to_string());
     }
@@ -334,6 +338,13 @@ pub fn update_body(options: &LinkOptions, fields: &[String]) -> Value {
         {
             body[key] = value;
         }
+    }
+    if let Some(days) = options.expires_in_days
+        && fields.iter().any(|f| f == "expires_at")
+    {
+        let at = time::OffsetDateTime::now_utc() + time::Duration::days(i64::from(days));
+        let text = at.format(&time::format_description::well_known::Rfc3339);
+        body["expires_at"] = text.unwrap_or_default().into();
     }
     if fields.iter().any(|f| f == "password") {
         body["password"] = options
