@@ -56,6 +56,8 @@ async fn options_removed_from_the_manifest_are_removed_from_the_link() {
         assert!(out.contains(field), "`{field}` not in the plan:\n{out}");
     }
     assert!(out.contains("link dl: update"), "{out}");
+    assert!(out.contains("max_views 7 -> none"), "{out}");
+    assert!(out.contains("custom_message \"hello\" -> none"), "{out}");
 
     env.run(&[m]).await.ok();
     let after = the_link(&env).await;
@@ -107,6 +109,11 @@ async fn an_expiry_from_expires_in_days_is_kept_until_the_line_goes() {
     env.manifest(&format!("{HEAD}{link}    expires_in_days: 3\n"));
     let dated = env.run(&["plan", "--detailed-exitcode", m]).await;
     assert_eq!(dated.code, 2, "{}{}", dated.stdout, dated.stderr);
+    assert!(
+        dated.stdout.contains("expires_at none -> in 3 days"),
+        "{}",
+        dated.stdout
+    );
     env.run(&[m]).await.ok();
     let expires = the_link(&env).await["expires_at"]
         .as_str()

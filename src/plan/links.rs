@@ -108,7 +108,10 @@ pub(super) async fn plan_links(
                         resource_id: remote.resource_id.clone(),
                     });
                 } else {
-                    let reason = format!("changed: {}", fields.join(", "));
+                    let reason = format!(
+                        "changed: {}",
+                        describe_changes(&link.options, &remote, &fields)
+                    );
                     let action = Action::UpdateLink {
                         link: index,
                         link_id: remote.id,
@@ -288,6 +291,40 @@ fn changed_fields(options: &LinkOptions, remote: &RemoteLink) -> Vec<String> {
         fields.push("password".to_string());
     }
     fields
+}
+
+/// `max_views 7 -> none, password`: each changed field with its old and new value, but the
+/// password (write-only, and a secret), and an expiry to be dated from `expires_in_days`.
+fn describe_changes(options: &LinkOptions, remote: &RemoteLink, fields: &[String]) -> String {
+    let actual = serde_json::to_value(remote).unwrap_or_default();
+    let wanted = wanted(options);
+    let shown = |v: &Value| match v {
+        Value::Null => "none".to_string(),
+        Value::String(s) => format!("{s:?}"),
+        other => other.to_string(),
+    };
+    fields
+        .iter()
+        .map(|field| {
+            let want = wanted
+                .iter()
+                .find(|(k, _)| k == field)
+                .and_then(|(_, v)| v.as_ref());
+            match want {
+                Some(want) => format!(
+                    "{field} {} -> {}",
+                    shown(&actual[field.as_str()]),
+                    shown(want)
+                ),
+                None if field == "expires_at" => format!(
+                    "expires_at none -> in {} days",
+                    options.expires_in_days.unwrap_or_default()
+                ),
+                None => field.clone(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn same_value(key: &str, want: &Value, have: &Value) -> bool {
