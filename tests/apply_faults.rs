@@ -275,6 +275,12 @@ async fn sigkill_inside_a_large_file_resumes_without_resending_confirmed_chunks(
     env.server.clear_request_log();
     let run = env.run(&["--json", path(&manifest)]).await;
     exit_code(&run, 0);
+    let resumed = "chunks are already on the service";
+    assert!(
+        run.stdout.contains("\"event\":\"note\"") && run.stdout.contains(resumed),
+        "the resume is not told: {}",
+        run.stdout
+    );
     let second = accepted_chunks(&env.server.request_log());
     let resent: Vec<_> = env
         .server

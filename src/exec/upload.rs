@@ -204,6 +204,14 @@ async fn session_upload(
             }
             Err(e) => return Err(Failure::Api(e)),
         };
+        if !session.received_chunks.is_empty() {
+            let have = session.received_chunks.len();
+            let total = session.total_chunks.max(1);
+            rt.reporter.event(crate::report::Event::Note(&format!(
+                "resuming {}: {have} of {total} chunks are already on the service",
+                local.file.abs.display()
+            )));
+        }
         match send_chunks(rt, &session, local).await {
             Ok(()) => {}
             Err(e) if matches!(e.status(), Some(404 | 410)) => {

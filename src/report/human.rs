@@ -170,6 +170,11 @@ impl Reporter for Human {
                     self.say(&format!("warning: {message}"));
                 }
             }
+            Event::Note(message) => {
+                if self.verbosity >= 0 {
+                    self.say(&format!("note: {message}"));
+                }
+            }
             Event::Interrupted => self.say(
                 "interrupted: letting requests in flight finish, sending no new ones \
                      (Ctrl-C again to exit at once)",

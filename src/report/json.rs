@@ -40,6 +40,7 @@ impl Reporter for Json {
             }),
             Event::Sent(_) => return,
             Event::Warning(message) => json!({"event": "warning", "message": message}),
+            Event::Note(message) => json!({"event": "note", "message": message}),
             Event::Interrupted => json!({"event": "interrupted"}),
         };
         emit(line);

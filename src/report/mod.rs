@@ -48,6 +48,8 @@ pub enum Event<'a> {
     /// Bytes of file content confirmed sent.
     Sent(u64),
     Warning(&'a str),
+    /// Worth knowing, not a problem (a large file resumed where an earlier run stopped).
+    Note(&'a str),
     Interrupted,
 }
 
