@@ -642,7 +642,14 @@ async fn retries_are_told_every_one_with_v_and_a_few_by_default() {
     assert!(sample.contains("attempt 1 of 9"), "{sample}");
     assert!(sample.contains("/api/v1/"), "{sample}");
     // Every 5xx is retried and told (but a link create's, which is reconciled, not retried).
-    assert_eq!(told(&run), errors(&env), "{}", run.stderr);
+    // A pooled connection that the server closed just as it was reused is retried and told
+    // too, though the server never logged it: such lines are counted apart.
+    let lost = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:") && l.contains("answer lost"))
+        .count();
+    assert_eq!(told(&run) - lost, errors(&env), "{}", run.stderr);
 
     let env = Env::start().await;
     env.tree(120);
