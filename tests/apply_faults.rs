@@ -642,14 +642,22 @@ async fn retries_are_told_every_one_with_v_and_a_few_by_default() {
     assert!(sample.contains("attempt 1 of 9"), "{sample}");
     assert!(sample.contains("/api/v1/"), "{sample}");
     // Every 5xx is retried and told (but a link create's, which is reconciled, not retried).
-    // A pooled connection that the server closed just as it was reused is retried and told
-    // too, though the server never logged it: such lines are counted apart.
+    // A lost answer is told as lost, whether or not the server logged a status for it (a 5xx
+    // sent while the body was still streaming reaches the client as a broken pipe; a pooled
+    // connection closed as it was reused reaches the server not at all): so the two counts
+    // may differ by the lost ones, and by no more.
     let lost = run
         .stderr
         .lines()
         .filter(|l| l.starts_with("warning:") && l.contains("answer lost"))
         .count();
-    assert_eq!(told(&run) - lost, errors(&env), "{}", run.stderr);
+    assert!(
+        told(&run).abs_diff(errors(&env)) <= lost,
+        "{} told, {} errors, {lost} lost: {}",
+        told(&run),
+        errors(&env),
+        run.stderr
+    );
 
     let env = Env::start().await;
     env.tree(120);
