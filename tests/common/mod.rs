@@ -294,45 +294,29 @@ impl Env {
 
     /// (active, all) external links on a resource, asked of the server's API.
     pub async fn links_on(&self, resource_id: &str) -> (usize, usize) {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::new();
-        let creds = self.server.credentials();
-        let mut counts = Vec::new();
-        for status in [Some("active"), None] {
-            let mut query = vec![
-                ("share_id", creds.share_id.as_str()),
-                ("resource_id", resource_id),
-                ("limit", "100"),
-            ];
-            if let Some(status) = status {
-                query.push(("status", status));
-            }
-            let url = format!("{}/api/v1/external/links", self.server.url());
-            let response = http
-                .get(&url)
-                .bearer_auth(&creds.token)
-                .query(&query)
-                .send()
-                .await
-                .unwrap();
-            assert!(response.status().is_success(), "GET {url}: {response:?}");
-            let body: serde_json::Value = response.json().await.unwrap();
-            counts.push(body["links"].as_array().unwrap().len());
-        }
-        (counts[0], counts[1])
+        let active = self.links_with(resource_id, Some("active")).await;
+        let all = self.links_with(resource_id, None).await;
+        (active.len(), all.len())
     }
 
     /// The active external links on a resource, as the server's API reports them.
     pub async fn active_links(&self, resource_id: &str) -> Vec<serde_json::Value> {
+        self.links_with(resource_id, Some("active")).await
+    }
+
+    /// The external links on a resource with `status` (any, when `None`).
+    async fn links_with(&self, resource_id: &str, status: Option<&str>) -> Vec<serde_json::Value> {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let creds = self.server.credentials();
         let url = format!("{}/api/v1/external/links", self.server.url());
-        let query = [
+        let mut query = vec![
             ("share_id", creds.share_id.as_str()),
             ("resource_id", resource_id),
-            ("status", "active"),
             ("limit", "100"),
         ];
+        if let Some(status) = status {
+            query.push(("status", status));
+        }
         let response = reqwest::Client::new()
             .get(&url)
             .bearer_auth(&creds.token)
