@@ -55,6 +55,18 @@ fn path(manifest: &std::path::Path) -> &str {
     manifest.to_str().unwrap()
 }
 
+/// With the faults off, runs `manifest` again and checks that the share equals the source,
+/// with exactly one link: what every interrupted or faulted run must come back to.
+async fn rerun_converges(env: &Env, manifest: &std::path::Path, args: &[&str]) -> Run {
+    env.calm();
+    let mut all = vec![path(manifest)];
+    all.extend_from_slice(args);
+    let run = env.run(&all).await;
+    exit_code(&run, 0);
+    env.assert_converged(1).await;
+    run
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn five_percent_server_errors_are_retried_to_an_exact_tree() {
     let env = Env::start().await;
@@ -248,10 +260,7 @@ async fn sigkill_during_many_small_uploads_then_a_rerun_converges() {
     let killed = child.kill(&env).await;
     assert_eq!(killed.code, -1, "killed by a signal: {killed:?}");
     assert!(env.remote_tree("/pub").len() < env.local_tree().len());
-    env.calm();
-    let run = env.run(&["--json", path(&manifest)]).await;
-    exit_code(&run, 0);
-    env.assert_converged(1).await;
+    rerun_converges(&env, &manifest, &["--json"]).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -373,10 +382,7 @@ async fn ctrl_c_exits_130_and_a_rerun_converges() {
         run.stdout
     );
     assert!(env.remote_tree("/pub").len() < env.local_tree().len());
-    env.calm();
-    let again = env.run(&[path(&manifest), "-v"]).await;
-    exit_code(&again, 0);
-    env.assert_converged(1).await;
+    rerun_converges(&env, &manifest, &["-v"]).await;
 }
 
 /// Ctrl-C inside a large file stops at the chunk in flight: the run exits 130 without sending
@@ -472,10 +478,7 @@ async fn a_second_ctrl_c_exits_at_once() {
         "exited {took:?} after the second signal"
     );
     assert!(run.stderr.contains("interrupted again"), "{}", run.stderr);
-    env.calm();
-    let again = env.run(&["--json", path(&manifest)]).await;
-    exit_code(&again, 0);
-    env.assert_converged(1).await;
+    rerun_converges(&env, &manifest, &["--json"]).await;
 }
 
 /// Every failure is said once: which task, then where and what answered (the endpoint, the
@@ -759,8 +762,5 @@ async fn a_file_that_changes_while_it_is_sent_is_not_published_half_changed() {
     assert!(failed[0].contains("changed"), "{}", failed[0]);
     assert!(failed[0].contains("run again"), "{}", failed[0]);
     assert_eq!(env.remote_tree("/pub").get("big/blob.bin"), None);
-    env.calm();
-    let again = env.run(&["--json", path(&manifest)]).await;
-    exit_code(&again, 0);
-    env.assert_converged(1).await;
+    rerun_converges(&env, &manifest, &["--json"]).await;
 }

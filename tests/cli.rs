@@ -33,6 +33,13 @@ fn manifest(dir: &tempfile::TempDir) -> String {
     path.to_str().unwrap().to_string()
 }
 
+/// A data folder path that no one can create: it lies below a regular file, whoever runs the
+/// test (root included).
+fn unusable_data_dir(dir: &tempfile::TempDir) -> std::path::PathBuf {
+    std::fs::write(dir.path().join("file"), "x").unwrap();
+    dir.path().join("file/data")
+}
+
 #[test]
 fn help_texts_are_pinned() {
     for args in [
@@ -172,9 +179,7 @@ fn serve_on_a_port_in_use_says_why_and_what_to_do() {
 #[test]
 fn serve_with_an_unusable_data_dir_gives_the_os_reason() {
     let dir = tempfile::tempdir().unwrap();
-    // A path below a regular file cannot be a folder, whoever runs the test.
-    std::fs::write(dir.path().join("file"), "x").unwrap();
-    let data = dir.path().join("file/data");
+    let data = unusable_data_dir(&dir);
     let (code, _, stderr) = run(bin().args([
         "serve",
         "--data",
@@ -224,8 +229,7 @@ fn serve_refuses_a_non_loopback_address_without_allow_remote() {
 fn serve_with_allow_remote_warns_before_starting() {
     let dir = tempfile::tempdir().unwrap();
     // The data dir is unusable, so the server stops before it binds: tests bind loopback only.
-    std::fs::write(dir.path().join("file"), "x").unwrap();
-    let data = dir.path().join("file/data");
+    let data = unusable_data_dir(&dir);
     let (code, _, stderr) = run(bin().args([
         "serve",
         "--data",
