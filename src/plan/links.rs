@@ -170,7 +170,8 @@ fn find_match(links: &[RemoteLink], options: &LinkOptions) -> Option<RemoteLink>
 }
 
 /// The active links with the identity `options` declare, the one to keep first: the oldest by
-/// `created_at` (then by id, as ids are opaque), so that the URL people already have stays.
+/// `created_at` (ties in the service's order, as ids are opaque), so that the URL people
+/// already have stays.
 fn all_matches(links: &[RemoteLink], options: &LinkOptions) -> Vec<RemoteLink> {
     let mut found: Vec<RemoteLink> = links
         .iter()
@@ -180,7 +181,7 @@ fn all_matches(links: &[RemoteLink], options: &LinkOptions) -> Vec<RemoteLink> {
         })
         .cloned()
         .collect();
-    found.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
+    found.sort_by(|a, b| a.created_at.cmp(&b.created_at));
     found
 }
 

@@ -150,7 +150,7 @@ pub(crate) fn list(
 ) -> rusqlite::Result<Vec<Link>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {COLUMNS} FROM links WHERE (?1 IS NULL OR share_id = ?1)
-         AND (?2 IS NULL OR resource_id = ?2) ORDER BY created_at, id"
+         AND (?2 IS NULL OR resource_id = ?2) ORDER BY created_at, rowid"
     ))?;
     let rows = stmt.query_map(params![share_filter, resource_filter], from_row)?;
     let mut out = Vec::new();
