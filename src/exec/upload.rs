@@ -236,6 +236,9 @@ async fn session_upload(
     ))
 }
 
+/// How many times a session's complete is sent when the service answers 5xx or not at all.
+const COMPLETE_ATTEMPTS: u32 = 5;
+
 /// Resumes the journaled session for `key`, or creates one.
 #[allow(clippy::too_many_arguments)]
 async fn open_session(
@@ -350,31 +353,41 @@ async fn complete(
     name: &str,
     sha: &str,
 ) -> Result<(String, String), Failure> {
-    match rt.client.complete_session(&session.session_id).await {
-        Ok(body) => {
-            let id = body["id"]
-                .as_str()
-                .or_else(|| body["file_id"].as_str())
-                .unwrap_or_default();
-            let modified = body["modified_at"].as_str().unwrap_or_default().to_string();
-            Ok((id.to_string(), modified))
-        }
-        Err(e) if e.is_ambiguous() || e.status().is_some_and(|s| s >= 500) => {
-            let children = rt.client.children(share, folder).await?;
-            let found = children
-                .items
-                .into_iter()
-                .find(|c| c.name == name && !c.is_folder());
-            if let Some(found) = found {
-                let meta = rt.client.file(&found.id).await?;
-                if meta.checksum_sha256.as_deref() == Some(sha) {
-                    return Ok((meta.id, meta.modified_at.unwrap_or_default()));
-                }
+    // A complete is not resent blindly: after a 5xx or a lost answer, the folder is listed
+    // first; only when the file is not there with this content (so the session was not
+    // completed) is the complete sent again, a few times with a growing pause.
+    let mut pause = std::time::Duration::from_millis(200);
+    for attempt in 1.. {
+        let error = match rt.client.complete_session(&session.session_id).await {
+            Ok(body) => {
+                let id = body["id"]
+                    .as_str()
+                    .or_else(|| body["file_id"].as_str())
+                    .unwrap_or_default();
+                let modified = body["modified_at"].as_str().unwrap_or_default().to_string();
+                return Ok((id.to_string(), modified));
             }
-            Err(Failure::Api(e))
+            Err(e) if e.is_ambiguous() || e.status().is_some_and(|s| s >= 500) => e,
+            Err(e) => return Err(Failure::Api(e)),
+        };
+        let children = rt.client.children(share, folder).await?;
+        let found = children
+            .items
+            .into_iter()
+            .find(|c| c.name == name && !c.is_folder());
+        if let Some(found) = found {
+            let meta = rt.client.file(&found.id).await?;
+            if meta.checksum_sha256.as_deref() == Some(sha) {
+                return Ok((meta.id, meta.modified_at.unwrap_or_default()));
+            }
         }
-        Err(e) => Err(Failure::Api(e)),
+        if attempt == COMPLETE_ATTEMPTS {
+            return Err(Failure::Api(error));
+        }
+        tokio::time::sleep(pause).await;
+        pause *= 2;
     }
+    unreachable!("the loop returns")
 }
 
 async fn abort(rt: &Runtime, session_id: &str) -> Result<(), ApiError> {
